@@ -1,0 +1,42 @@
+"""Device choice and a one-line description of the hardware a result came from."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+
+import torch
+
+from iclr22lib.core.config import ConfigError
+
+_DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """Turn ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a :class:`torch.device`.
+
+    ``auto`` picks CUDA when a GPU is present and the CPU otherwise. Asking for CUDA on a
+    machine without one is an error rather than a silent fall-back.
+    """
+    if not isinstance(device, str) or not _DEVICE_RE.match(device):
+        raise ConfigError(f"DEVICE={device!r} is not a device; allowed: 'auto', 'cpu', 'cuda', 'cuda:N'")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ConfigError(f"DEVICE={device!r} but this machine has no CUDA GPU; use 'auto' or 'cpu'")
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"DEVICE={device!r} but only {torch.cuda.device_count()} GPU(s) are visible (cuda:0..)"
+            )
+    return torch.device(device)
+
+
+def hardware_summary(device: torch.device | str | None = None) -> str:
+    """Describe the hardware, e.g. ``"NVIDIA H100 80GB HBM3"`` or ``"CPU x86_64, 2 threads"``."""
+    dev = torch.device(device) if device is not None else resolve_device("auto")
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    return f"CPU {platform.machine()}, {torch.get_num_threads()} threads ({os.cpu_count()} cores)"

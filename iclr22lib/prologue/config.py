@@ -1,0 +1,53 @@
+"""Scales and the validated config of the prologue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iclr22lib.core.config import RunConfig, knob, resolve
+from iclr22lib.core.graphs import PLANETOID
+
+
+@dataclass(frozen=True)
+class PrologueConfig(RunConfig):
+    """GCN vs MLP on a Planetoid graph; the defaults are Kipf & Welling's (2017) settings."""
+
+    dataset: str = knob("cora", choices=PLANETOID, help="Planetoid graph")
+    n_seeds: int = knob(10, low=1, high=100, help="training runs per model (seeds SEED, SEED+1, ...)")
+    row_normalize: bool = knob(True, help="scale each node's features to sum 1, as Kipf & Welling do")
+    hidden: int = knob(16, low=1, high=4096, help="hidden units of both models")
+    dropout: float = knob(0.5, low=0.0, high=0.95, help="dropout on the input and hidden layer")
+    lr: float = knob(0.01, low=1e-6, high=1.0, help="Adam learning rate")
+    weight_decay: float = knob(5e-4, low=0.0, high=1.0, help="L2 penalty (Adam weight decay)")
+    epochs: int = knob(200, low=1, high=100_000, help="full-batch training epochs")
+    patience: int = knob(100, low=1, high=100_000, help="stop after this many epochs without a better val loss")
+
+
+SMOKE = PrologueConfig(scale="smoke", n_seeds=3, epochs=200)
+FULL = PrologueConfig(scale="full", n_seeds=20, epochs=1000)
+PRESETS = {"smoke": SMOKE, "full": FULL}
+
+
+def config(
+    scale: str = "smoke",
+    *,
+    seed: int = 0,
+    device: str = "auto",
+    allow_cpu_full: bool = False,
+    **knobs,
+) -> PrologueConfig:
+    """Validate the notebook's parameters, seed everything and return the prologue's config."""
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch00"
+    )
+
+
+#: Published statistics of the Planetoid graphs: (nodes, undirected edges, features, classes),
+#: as reported by Yang et al. (2016) and Kipf & Welling (2017).
+PUBLISHED_STATS = {"cora": (2708, 5278, 1433, 7), "citeseer": (3327, 4552, 3703, 6)}
+
+#: GCN test accuracy on the standard split, Table 2 of Kipf & Welling (2017).
+PAPER_GCN_ACCURACY = {"cora": 0.815, "citeseer": 0.703}
+
+#: The margin (accuracy, 0-1) by which the chapter claims the GCN beats the MLP.
+MIN_GAP = {"cora": 0.10, "citeseer": 0.05}
