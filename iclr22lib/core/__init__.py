@@ -1,7 +1,7 @@
 """Shared infrastructure for every chapter: configs, devices, data, results, plots, progress."""
 
 from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
-from iclr22lib.core.data import DataError, fetch, data_root
+from iclr22lib.core.data import DataError, data_root, fetch
 from iclr22lib.core.device import hardware_summary, resolve_device
 from iclr22lib.core.seeding import seed_everything
 

@@ -92,10 +92,14 @@ def _check_type(name: str, value: Any, tp: Any) -> Any:
             raise ConfigError(f"{name}={value!r} has the wrong type; expected a tuple")
         args = typing.get_args(tp)
         item = args[0] if args else Any
-        return tuple(value if item is Any else (_check_type(f"{name}[{i}]", v, item) for i, v in enumerate(value)))
+        return tuple(
+            value if item is Any else (_check_type(f"{name}[{i}]", v, item) for i, v in enumerate(value))
+        )
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{name}={value!r} has the wrong type {type(value).__name__}; expected a number")
+            raise ConfigError(
+                f"{name}={value!r} has the wrong type {type(value).__name__}; expected a number"
+            )
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -13,6 +13,7 @@ import collections
 import os
 import pickle
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +32,7 @@ except ImportError:  # pragma: no cover - NumPy 1.x
 
 
 class _PlanetoidUnpickler(pickle.Unpickler):
-    _allowed = {
+    _allowed: ClassVar[dict] = {
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
@@ -66,7 +67,9 @@ def load_planetoid(name: str, root: str | os.PathLike | None = None) -> Data:
     if name not in PLANETOID:
         raise DataError(f"unknown Planetoid data set {name!r}; allowed: {', '.join(PLANETOID)}")
     folder = fetch(name, root) / "raw"
-    parts = {k: _load_pickle(folder / f"ind.{name}.{k}") for k in ("x", "y", "tx", "ty", "allx", "ally", "graph")}
+    parts = {
+        k: _load_pickle(folder / f"ind.{name}.{k}") for k in ("x", "y", "tx", "ty", "allx", "ally", "graph")
+    }
     test_ids = np.loadtxt(folder / f"ind.{name}.test.index", dtype=np.int64)
     test_sorted = np.sort(test_ids)
 

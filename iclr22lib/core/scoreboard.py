@@ -56,7 +56,14 @@ def render(records: list[Record]) -> str:
     lines.append("")
     lines.append(
         "Library versions: "
-        + ", ".join(sorted({f"{r.chapter}/{r.scale}: iclr22lib {r.library_version}, torch {r.torch_version}" for r in records}))
+        + ", ".join(
+            sorted(
+                {
+                    f"{r.chapter}/{r.scale}: iclr22lib {r.library_version}, torch {r.torch_version}"
+                    for r in records
+                }
+            )
+        )
         + "."
     )
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     several scatter ops of PyTorch Geometric have none on CUDA).
     """
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - seeds the legacy global generator that libraries use
     torch.manual_seed(seed)
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")

@@ -14,7 +14,14 @@ from iclr22lib.prologue.config import (
     config,
 )
 from iclr22lib.prologue.models import GCN, MLP
-from iclr22lib.prologue.train import MODELS, RunResult, compare, padded_curves, summarise, train_node_classifier
+from iclr22lib.prologue.train import (
+    MODELS,
+    RunResult,
+    compare,
+    padded_curves,
+    summarise,
+    train_node_classifier,
+)
 
 __all__ = [
     "FULL",

@@ -20,7 +20,9 @@ class PrologueConfig(RunConfig):
     lr: float = knob(0.01, low=1e-6, high=1.0, help="Adam learning rate")
     weight_decay: float = knob(5e-4, low=0.0, high=1.0, help="L2 penalty (Adam weight decay)")
     epochs: int = knob(200, low=1, high=100_000, help="full-batch training epochs")
-    patience: int = knob(100, low=1, high=100_000, help="stop after this many epochs without a better val loss")
+    patience: int = knob(
+        100, low=1, high=100_000, help="stop after this many epochs without a better val loss"
+    )
 
 
 SMOKE = PrologueConfig(scale="smoke", n_seeds=3, epochs=200)

@@ -31,7 +31,9 @@ class SparseDropoutLinear(nn.Module):
             x = x.coalesce()
             keep = torch.rand(x.values().shape, device=x.device) >= self.dropout
             values = x.values() * keep / (1.0 - self.dropout)
-            x = torch.sparse_coo_tensor(x.indices(), values, x.shape, is_coalesced=True, check_invariants=False)
+            x = torch.sparse_coo_tensor(
+                x.indices(), values, x.shape, is_coalesced=True, check_invariants=False
+            )
         return torch.sparse.mm(x, self.weight)
 
 
