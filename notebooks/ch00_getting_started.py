@@ -44,6 +44,7 @@ import numpy as np
 from myst_nb import glue
 
 from iclr22lib import prologue as ch
+from iclr22lib.core.device import hardware_summary
 from iclr22lib.core.graphs import load_planetoid
 from iclr22lib.core.plotting import use_book_style
 from iclr22lib.core.results import Metric, save_record
@@ -51,6 +52,7 @@ from iclr22lib.core.results import Metric, save_record
 cfg = ch.config(SCALE, seed=SEED, device=DEVICE, dataset=DATASET)
 use_book_style()
 print(cfg.describe())
+print("hardware      =", hardware_summary(cfg.device))
 
 # %% [markdown]
 # ## The data
