@@ -48,7 +48,7 @@ def render(records: list[Record]) -> str:
                         _fmt(m.ours),
                         rec.scale if first else "",
                         rec.hardware if first else "",
-                        ("yes" if rec.claim_held else "**no**") if first else "",
+                        ("yes" if rec.claim_held else "**not reproduced**") if first else "",
                     ]
                 )
                 + " |"

@@ -74,7 +74,7 @@ def test_scoreboard_rows(cfg, tmp_path):
     rows = [line for line in page.splitlines() if line.startswith("| ch0")]
     assert len(rows) == 2
     assert rows[0].split(" | ")[3:6] == ["0.815", "0.8123", "smoke"]
-    assert rows[1].endswith("| **no** |")
+    assert rows[1].endswith("| **not reproduced** |")
     assert "No chapter has written" in scoreboard.render([])
 
 
