@@ -25,6 +25,7 @@ from iclr22lib.core.config import ConfigError
 #: chapter id → library module that exposes ``config(scale, seed=, device=, **knobs)``.
 CONFIG_MODULES = {
     "ch00": "iclr22lib.prologue",
+    "ch01": "iclr22lib.coldbrew",
 }
 _CHAPTER_RE = re.compile(r"^(ch\d\d)_[a-z0-9_]+$")
 _BASE_PARAMETERS = {"SCALE": "scale", "SEED": "seed", "DEVICE": "device"}

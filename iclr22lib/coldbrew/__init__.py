@@ -1,0 +1,97 @@
+"""Cold Brew (Zheng et al., ICLR 2022): distilling a structural-embedding GCN into an MLP student
+that finds *virtual neighbours*, for nodes with few or no links.
+
+Public API: :func:`config` (SMOKE/FULL presets), the degree groups (:func:`degree_groups`,
+:func:`cut_isolated_edges`), the models (:class:`SEGCN`, :class:`ColdBrewStudent`, baselines),
+:func:`virtual_neighbours`, :func:`se_penalty`, :func:`fcr`, and the experiment (:func:`run_experiment`).
+"""
+
+from iclr22lib.coldbrew.config import (
+    FULL,
+    GROUPS,
+    OFFICIAL_GROUP_SIZES,
+    OFFICIAL_RUN_CORA,
+    PAPER_TABLE2,
+    PAPER_TABLE3,
+    SMOKE,
+    ColdBrewConfig,
+    config,
+)
+from iclr22lib.coldbrew.metrics import fcr, label_propagation, node_homophily
+from iclr22lib.coldbrew.models import (
+    MLP,
+    SEGCN,
+    ColdBrewStudent,
+    GraphMLP,
+    GraphSAGE,
+    neighbour_contrastive_loss,
+    se_penalty,
+    virtual_neighbours,
+)
+from iclr22lib.coldbrew.splits import (
+    DegreeGroups,
+    LabelSplit,
+    cut_isolated_edges,
+    degree_groups,
+    label_split,
+    node_degree,
+)
+from iclr22lib.coldbrew.train import (
+    MODEL_NAMES,
+    DatasetResult,
+    Prepared,
+    group_accuracy,
+    models_run,
+    prepare,
+    run_dataset,
+    run_experiment,
+    run_seed,
+    train_gcn,
+    train_graphmlp,
+    train_mlp,
+    train_sage,
+    train_student,
+)
+
+__all__ = [
+    "FULL",
+    "GROUPS",
+    "MLP",
+    "MODEL_NAMES",
+    "OFFICIAL_GROUP_SIZES",
+    "OFFICIAL_RUN_CORA",
+    "PAPER_TABLE2",
+    "PAPER_TABLE3",
+    "SEGCN",
+    "SMOKE",
+    "ColdBrewConfig",
+    "ColdBrewStudent",
+    "DatasetResult",
+    "DegreeGroups",
+    "GraphMLP",
+    "GraphSAGE",
+    "LabelSplit",
+    "Prepared",
+    "config",
+    "cut_isolated_edges",
+    "degree_groups",
+    "fcr",
+    "group_accuracy",
+    "label_propagation",
+    "label_split",
+    "models_run",
+    "neighbour_contrastive_loss",
+    "node_degree",
+    "node_homophily",
+    "prepare",
+    "run_dataset",
+    "run_experiment",
+    "run_seed",
+    "se_penalty",
+    "train_gcn",
+    "train_graphmlp",
+    "train_mlp",
+    "train_sage",
+    "train_student",
+    "virtual_neighbours",
+]

@@ -1,0 +1,357 @@
+"""Training and evaluation: one graph, every model, several seeds, accuracy per degree group."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch_geometric.data import Data
+
+from iclr22lib.coldbrew.config import ColdBrewConfig
+from iclr22lib.coldbrew.metrics import label_propagation, node_homophily
+from iclr22lib.coldbrew.models import (
+    MLP,
+    SEGCN,
+    ColdBrewStudent,
+    GraphMLP,
+    GraphSAGE,
+    neighbour_contrastive_loss,
+    se_penalty,
+    virtual_neighbours,
+)
+from iclr22lib.coldbrew.splits import DegreeGroups, LabelSplit, cut_isolated_edges, degree_groups, label_split
+from iclr22lib.core.graphs import gcn_adjacency, load_planetoid, row_normalize
+from iclr22lib.core.progress import progress
+from iclr22lib.core.seeding import seed_everything
+from iclr22lib.core.training import check_finite
+
+MODEL_NAMES = ("GCN", "GCN+SE", "MLP", "GraphMLP", "GraphSAGE", "Cold Brew")
+
+
+@dataclass
+class Prepared:
+    """A graph ready for the experiment: features, labels, groups, label split and the cut graph."""
+
+    name: str
+    x: torch.Tensor  # [N, F] sparse COO, rows sum to 1
+    x_dense: torch.Tensor  # [N, F]
+    y: torch.Tensor  # [N]
+    n_classes: int
+    groups: DegreeGroups
+    split: LabelSplit
+    edge_index: torch.Tensor  # [2, E_cut], the cut graph, both directions
+    adj: torch.Tensor  # [N, N] sparse GCN matrix of the cut graph
+    masks: dict[str, torch.Tensor]  # group -> evaluation-node mask [N] on the device
+    x_train: torch.Tensor  # [N_train, F] sparse rows of the training nodes
+    x_val: torch.Tensor  # [N_val, F] sparse rows of the validation nodes
+
+    @property
+    def num_nodes(self) -> int:
+        return self.y.shape[0]
+
+
+def prepare(data: Data, cfg: ColdBrewConfig) -> Prepared:
+    """Choose the groups, cut the isolated nodes' edges and move everything to ``cfg.device``."""
+    groups = degree_groups(data.edge_index, data.num_nodes, rule=cfg.group_rule, frac=cfg.group_frac)
+    split = label_split(data, cfg.label_split)
+    cut = cut_isolated_edges(data.edge_index, groups.isolated)
+    dev = torch.device(cfg.device)
+    x = row_normalize(data.x)
+    masks = {
+        "isolated": groups.isolated & split.evaluate,
+        "tail": groups.tail & split.evaluate,
+        "head": groups.head & split.evaluate,
+        "overall": split.evaluate,
+    }
+    return Prepared(
+        name=data.name,
+        x=x.to_sparse().to(dev),
+        x_dense=x.to(dev),
+        y=data.y.to(dev),
+        n_classes=int(data.y.max()) + 1,
+        groups=groups,
+        split=LabelSplit(*(m.to(dev) for m in (split.train, split.val, split.evaluate))),
+        edge_index=cut.to(dev),
+        adj=gcn_adjacency(cut, data.num_nodes).to(dev),
+        masks={k: v.to(dev) for k, v in masks.items()},
+        x_train=x[split.train].to_sparse().to(dev),
+        x_val=x[split.val].to_sparse().to(dev),
+    )
+
+
+def group_accuracy(logits: torch.Tensor, g: Prepared) -> dict[str, float]:
+    """Accuracy in % on the evaluation nodes of each group: {"isolated", "tail", "head", "overall"}."""
+    hit = (logits.argmax(dim=1) == g.y).float()
+    return {k: 100.0 * float(hit[m].mean()) for k, m in g.masks.items()}
+
+
+def _fit(
+    model: nn.Module,
+    loss_fn: Callable[[], torch.Tensor],
+    score_fn: Callable[[], float],
+    epochs: int,
+    cfg: ColdBrewConfig,
+    what: str,
+    params: list[torch.Tensor] | None = None,
+) -> nn.Module:
+    """Adam for ``epochs`` steps; keep the weights with the best validation ``score_fn`` (higher is better)."""
+    opt = torch.optim.Adam(params or model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    best, state = -float("inf"), None
+    for epoch in range(epochs):
+        model.train()
+        opt.zero_grad()
+        loss = loss_fn()
+        check_finite(loss, step=epoch, what=f"{what} loss")
+        loss.backward()
+        opt.step()
+        if (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1:
+            model.eval()
+            with torch.no_grad():
+                score = score_fn()
+            if score > best:
+                best, state = score, copy.deepcopy(model.state_dict())
+    model.load_state_dict(state)
+    model.eval()
+    return model
+
+
+def _val_acc(logits_fn: Callable[[], torch.Tensor], g: Prepared) -> Callable[[], float]:
+    def score() -> float:
+        m = g.split.val
+        return float((logits_fn()[m].argmax(dim=1) == g.y[m]).float().mean())
+
+    return score
+
+
+def _val_acc_sub(val_logits_fn: Callable[[], torch.Tensor], g: Prepared) -> Callable[[], float]:
+    def score() -> float:
+        return float((val_logits_fn().argmax(dim=1) == g.y[g.split.val]).float().mean())
+
+    return score
+
+
+def train_gcn(g: Prepared, cfg: ColdBrewConfig, se_layers: str, epochs: int | None = None) -> SEGCN:
+    """Train a (SE-)GCN on the cut graph: CE on training nodes + η · SE penalty; best validation accuracy."""
+    model = SEGCN(
+        g.num_nodes,
+        g.x.shape[1],
+        cfg.hidden,
+        g.n_classes,
+        n_layers=cfg.n_layers,
+        se_layers=se_layers,
+        dropout=cfg.dropout,
+        norm=cfg.norm,
+        residual=cfg.residual,
+        se_init_std=cfg.se_init_std,
+    ).to(g.y.device)
+    tr = g.split.train
+
+    def loss() -> torch.Tensor:
+        ce = F.cross_entropy(model(g.x, g.adj)[tr], g.y[tr])
+        if not model.se:
+            return ce
+        return ce + cfg.se_reg * se_penalty(model.se_parameters(), cfg.se_reg_form)
+
+    return _fit(model, loss, _val_acc(lambda: model(g.x, g.adj), g), epochs or cfg.epochs, cfg, "GCN")
+
+
+def train_mlp(g: Prepared, cfg: ColdBrewConfig) -> MLP:
+    """The plain MLP baseline: features only, same architecture as the student's classifier."""
+    model = MLP(g.x.shape[1], cfg.mlp_hidden, g.n_classes, cfg.mlp_dropout).to(g.y.device)
+    tr = g.split.train
+    return _fit(
+        model,
+        lambda: F.cross_entropy(model(g.x_train), g.y[tr]),
+        _val_acc_sub(lambda: model(g.x_val), g),
+        cfg.mlp_epochs,
+        cfg,
+        "MLP",
+    )
+
+
+def train_student(
+    g: Prepared, bank: torch.Tensor, cfg: ColdBrewConfig
+) -> tuple[ColdBrewStudent, torch.Tensor]:
+    """Distil the teacher's bank [N, D] into the Cold Brew student; returns it and its logits [N, C].
+
+    Stage 1 fits MLP1 to the bank (MSE) on ``cfg.mimic_nodes``; stage 2 fits MLP2 (CE, training
+    labels) on features plus the precomputed virtual-neighbour mix. Both keep their best-validation weights.
+    """
+    dev = g.y.device
+    student = ColdBrewStudent(g.x.shape[1], bank.shape[1], g.n_classes, cfg.mlp_hidden, cfg.mlp_dropout).to(
+        dev
+    )
+    known = ~g.groups.isolated.to(dev)
+    fit_on = known if cfg.mimic_nodes == "non_isolated" else g.split.train
+    val = g.split.val & known
+    mlp1 = student.mlp1
+    _fit(
+        mlp1,
+        lambda: F.mse_loss(mlp1(g.x)[fit_on], bank[fit_on]),
+        lambda: -float(F.mse_loss(mlp1(g.x)[val], bank[val])),
+        cfg.mlp_epochs,
+        cfg,
+        "student MLP1",
+    )
+    with torch.no_grad():
+        ehat = mlp1(g.x)
+        mixed, _, _ = virtual_neighbours(ehat, bank, cfg.top_k)
+    tr, va = g.split.train, g.split.val
+    stage2 = [p for n, p in student.named_parameters() if not n.startswith("mlp1.")]
+    _fit(
+        student,
+        lambda: F.cross_entropy(student.classify(g.x_train, mixed[tr], ehat[tr]), g.y[tr]),
+        _val_acc_sub(lambda: student.classify(g.x_val, mixed[va], ehat[va]), g),
+        cfg.mlp_epochs,
+        cfg,
+        "student MLP2",
+        params=stage2,
+    )
+    with torch.no_grad():
+        return student, student.classify(g.x, mixed, ehat)
+
+
+def train_graphmlp(g: Prepared, cfg: ColdBrewConfig) -> GraphMLP:
+    """GraphMLP: CE on training nodes + weight · neighbour-contrastive loss on a random node batch,
+    positives weighted by the r-th power of the cut graph's GCN matrix."""
+    dev = g.y.device
+    adj_r = g.adj.to_dense()
+    for _ in range(cfg.graphmlp_hops - 1):
+        adj_r = torch.sparse.mm(g.adj, adj_r)
+    model = GraphMLP(g.x.shape[1], cfg.mlp_hidden, g.n_classes, cfg.mlp_dropout).to(dev)
+    tr = g.split.train
+    b = min(cfg.graphmlp_batch, g.num_nodes)
+
+    def loss() -> torch.Tensor:
+        batch = torch.randperm(g.num_nodes, device=dev)[:b]
+        _, z = model(g.x_dense[batch])
+        nc = neighbour_contrastive_loss(z, adj_r[batch][:, batch], cfg.graphmlp_tau)
+        return F.cross_entropy(model(g.x_train)[0], g.y[tr]) + cfg.graphmlp_weight * nc
+
+    return _fit(model, loss, _val_acc_sub(lambda: model(g.x_val)[0], g), cfg.mlp_epochs, cfg, "GraphMLP")
+
+
+def train_sage(g: Prepared, cfg: ColdBrewConfig) -> GraphSAGE:
+    """Two-layer GraphSAGE on the cut graph."""
+    model = GraphSAGE(g.x.shape[1], cfg.hidden, g.n_classes, cfg.dropout).to(g.y.device)
+    tr = g.split.train
+    return _fit(
+        model,
+        lambda: F.cross_entropy(model(g.x_dense, g.edge_index)[tr], g.y[tr]),
+        _val_acc(lambda: model(g.x_dense, g.edge_index), g),
+        cfg.epochs,
+        cfg,
+        "GraphSAGE",
+    )
+
+
+@dataclass
+class DatasetResult:
+    """Accuracies in % per model, group and seed, plus the teacher evaluated the official code's way."""
+
+    name: str
+    group_sizes: tuple[int, int, int]  # (isolated, tail, head) nodes
+    eval_sizes: dict[str, int]  # evaluated nodes per group
+    acc: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    dropout_on: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    lp_acc: float = float("nan")
+    lp_alpha: float = float("nan")
+    homophily: float = float("nan")
+
+    def add(self, table: dict, model: str, accs: dict[str, float]) -> None:
+        for k, v in accs.items():
+            table.setdefault(model, {}).setdefault(k, []).append(v)
+
+    def mean_sd(self, model: str, group: str) -> tuple[float, float]:
+        """Mean and standard deviation (ddof=0) over seeds, in %."""
+        v = np.asarray(self.acc[model][group])
+        return float(v.mean()), float(v.std())
+
+
+def run_seed(g: Prepared, cfg: ColdBrewConfig, seed: int, res: DatasetResult) -> None:
+    """Train every model once with ``seed`` and add its group accuracies to ``res``."""
+
+    def timed(name: str, fn: Callable[[], torch.Tensor]) -> None:
+        seed_everything(seed)
+        t0 = time.perf_counter()
+        logits = fn()
+        res.seconds[name] = res.seconds.get(name, 0.0) + time.perf_counter() - t0
+        res.add(res.acc, name, group_accuracy(logits, g))
+
+    teachers = {}
+
+    def gnn(name: str, se: str) -> Callable[[], torch.Tensor]:
+        def fit() -> torch.Tensor:
+            teachers[name] = model = train_gcn(g, cfg, se)
+            with torch.no_grad():
+                return model(g.x, g.adj)
+
+        return fit
+
+    timed("GCN", gnn("GCN", "000"))
+    timed("GCN+SE", gnn("GCN+SE", cfg.se_layers))
+    for name, model in teachers.items():  # the official code's per-group numbers: dropout left on
+        seed_everything(seed)
+        model.train()
+        with torch.no_grad():
+            res.add(res.dropout_on, name, group_accuracy(model(g.x, g.adj), g))
+        model.eval()
+    timed("MLP", lambda: train_mlp(g, cfg)(g.x))
+    timed("GraphMLP", lambda: train_graphmlp(g, cfg)(g.x)[0])
+    if cfg.with_sage:
+        timed("GraphSAGE", lambda: train_sage(g, cfg)(g.x_dense, g.edge_index))
+    bank = teachers["GCN+SE"].embedding_bank(g.x, g.adj)
+    timed("Cold Brew", lambda: train_student(g, bank, cfg)[1])
+
+
+def run_dataset(name: str, cfg: ColdBrewConfig) -> DatasetResult:
+    """The whole experiment on one graph: seeds ``cfg.seed .. cfg.seed + n_seeds - 1``."""
+    g = prepare(load_planetoid(name), cfg)
+    res = DatasetResult(
+        name=name,
+        group_sizes=g.groups.sizes(),
+        eval_sizes={k: int(m.sum()) for k, m in g.masks.items()},
+    )
+    for i in progress(range(cfg.n_seeds), desc=f"{name} seeds"):
+        run_seed(g, cfg, cfg.seed + i, res)
+    res.lp_acc, res.lp_alpha = label_propagation(
+        g.y, g.edge_index, g.split.train, g.split.val, g.split.evaluate
+    )
+    res.lp_acc *= 100.0
+    res.homophily = 100.0 * node_homophily(g.edge_index, g.y)
+    return res
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch CPU threads (``None``: leave as is), restoring the count after.
+
+    The graphs here are small: their sparse products are faster on one thread, and a second
+    thread that waits for a busy shared core slows every step down many times over.
+    """
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_experiment(cfg: ColdBrewConfig) -> dict[str, DatasetResult]:
+    """:func:`run_dataset` on every graph of ``cfg.datasets`` (on one CPU thread when on the CPU)."""
+    with cpu_threads(1 if torch.device(cfg.device).type == "cpu" else None):
+        return {name: run_dataset(name, cfg) for name in cfg.dataset_names}
+
+
+def models_run(cfg: ColdBrewConfig) -> tuple[str, ...]:
+    """The model names the experiment trains, in table order."""
+    return tuple(m for m in MODEL_NAMES if cfg.with_sage or m != "GraphSAGE")
