@@ -1,0 +1,82 @@
+"""Chapter 8, DIVA (Dukler et al., ICLR 2022): the dataset derivative of a learning task.
+
+For a linear model on frozen features (a linearised network), the leave-one-out loss and its derivative
+with respect to each training sample's weight have closed forms (:mod:`iclr22lib.diva.ridge`). On top of
+them: DIVA Reweight, detection of detrimental (e.g. mislabelled) samples, DIVA Extend and augmentation
+probabilities, with the baselines (:mod:`iclr22lib.diva.procedures`), a label-free random-patch feature
+map (:mod:`iclr22lib.diva.features`), the full-network linearisation (:mod:`iclr22lib.diva.ntk`) and the chapter's experiments (:mod:`iclr22lib.diva.experiments`).
+"""
+
+from iclr22lib.diva.config import FULL, PAPER_DETECTION, PAPER_TABLE1, SMOKE, DivaConfig, config
+from iclr22lib.diva.features import PatchFeatureMap, extract_features, fit_patch_features, flip
+from iclr22lib.diva.ntk import SmallCNN, empirical_ntk, jacobian_features
+from iclr22lib.diva.procedures import (
+    ExtendResult,
+    ReweightResult,
+    auc,
+    augmentation_probabilities,
+    chang_weights,
+    corrupt_labels,
+    detrimental,
+    error_rate,
+    extend,
+    f1,
+    loss_ranking_scores,
+    ren_weights,
+    reweight,
+)
+from iclr22lib.diva.ridge import (
+    LOO,
+    fit,
+    fit_dual,
+    loo_derivative,
+    loo_derivative_autograd,
+    loo_derivative_kernel,
+    loo_loss,
+    loo_predictions,
+    loo_predictions_kernel,
+    one_hot,
+    select_lambda,
+    val_derivative,
+)
+
+__all__ = [
+    "FULL",
+    "LOO",
+    "PAPER_DETECTION",
+    "PAPER_TABLE1",
+    "SMOKE",
+    "DivaConfig",
+    "ExtendResult",
+    "PatchFeatureMap",
+    "ReweightResult",
+    "SmallCNN",
+    "auc",
+    "augmentation_probabilities",
+    "chang_weights",
+    "config",
+    "corrupt_labels",
+    "detrimental",
+    "empirical_ntk",
+    "error_rate",
+    "extend",
+    "extract_features",
+    "f1",
+    "fit",
+    "fit_dual",
+    "fit_patch_features",
+    "flip",
+    "jacobian_features",
+    "loo_derivative",
+    "loo_derivative_autograd",
+    "loo_derivative_kernel",
+    "loo_loss",
+    "loo_predictions",
+    "loo_predictions_kernel",
+    "loss_ranking_scores",
+    "one_hot",
+    "ren_weights",
+    "reweight",
+    "select_lambda",
+    "val_derivative",
+]
