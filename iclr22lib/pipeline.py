@@ -27,6 +27,7 @@ CONFIG_MODULES = {
     "ch00": "iclr22lib.prologue",
     "ch01": "iclr22lib.coldbrew",
     "ch08": "iclr22lib.diva",
+    "ch10": "iclr22lib.trajattr",
 }
 _CHAPTER_RE = re.compile(r"^(ch\d\d)_[a-z0-9_]+$")
 _BASE_PARAMETERS = {"SCALE": "scale", "SEED": "seed", "DEVICE": "device"}
