@@ -26,6 +26,7 @@ from iclr22lib.core.config import ConfigError
 CONFIG_MODULES = {
     "ch00": "iclr22lib.prologue",
     "ch01": "iclr22lib.coldbrew",
+    "ch03": "iclr22lib.grda",
     "ch08": "iclr22lib.diva",
     "ch10": "iclr22lib.trajattr",
 }
