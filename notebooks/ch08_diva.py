@@ -400,8 +400,8 @@ path = save_record(
     metrics=[
         Metric(f"detection AUC, {main_noise:.0%} noise", auc_diva, paper=paper_auc),
         Metric(f"detection F1 at eps=0, {main_noise:.0%} noise", f1_diva, paper=paper_f1),
-        Metric("Reweight test-error gain, clean (points)", 100 * gain_clean, paper=paper_gain, unit="points"),
-        Metric(f"Reweight test-error gain, {main_noise:.0%} noise (points)", 100 * gain_noisy, unit="points"),
+        Metric("Reweight test-error gain, clean", 100 * gain_clean, paper=paper_gain, unit="points"),
+        Metric(f"Reweight test-error gain, {main_noise:.0%} noise", 100 * gain_noisy, unit="points"),
         Metric("vertical-flip probability", float(final[2]), higher_is_better=False),
     ],
     seeds=list(range(cfg.seed, cfg.seed + cfg.n_seeds)),
