@@ -28,6 +28,7 @@ CONFIG_MODULES = {
     "ch01": "iclr22lib.coldbrew",
     "ch03": "iclr22lib.grda",
     "ch08": "iclr22lib.diva",
+    "ch09": "iclr22lib.indomain",
     "ch10": "iclr22lib.trajattr",
 }
 _CHAPTER_RE = re.compile(r"^(ch\d\d)_[a-z0-9_]+$")
