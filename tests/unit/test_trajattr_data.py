@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from iclr22lib import trajattr as ta
-from iclr22lib.core.data import DataError, fetch
+from iclr22lib.core.data import fetch
 
 # rows and distinct pedestrian ids of the staged whole-scene files (counted with awk on the files;
 # ETH 360, Zara01 148, Zara02 204 pedestrians agree with the numbers usually quoted for these sets)
@@ -22,11 +22,8 @@ FILE_SIZES = {
 
 
 @pytest.fixture(scope="module")
-def eth_root():
-    try:
-        return fetch("eth_ucy")
-    except DataError as err:
-        pytest.skip(f"ETH/UCY not available: {err}")
+def eth_root(real_data_root):
+    return fetch("eth_ucy", real_data_root)  # a missing or corrupt file fails, it is not skipped
 
 
 @pytest.mark.parametrize("name", sorted(FILE_SIZES))
