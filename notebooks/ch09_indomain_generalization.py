@@ -49,7 +49,7 @@ import torch
 from myst_nb import glue
 
 from iclr22lib import indomain as ch
-from iclr22lib.core.device import hardware_summary
+from iclr22lib.core.device import cpu_threads, hardware_summary
 from iclr22lib.core.plotting import use_book_style
 from iclr22lib.core.results import Metric, save_record
 
@@ -160,14 +160,9 @@ plt.show()
 # CoordConv CNN and an MLP on all four splits with three seeds.
 
 # %%
-threads = torch.get_num_threads()
-if cfg.device == "cpu":
-    torch.set_num_threads(1)  # faster than 2 contended threads for this small network
 t0 = time.perf_counter()
-try:
+with cpu_threads(1, cfg.device):  # one thread beats two contended ones for this small network
     runs = ch.run_experiment(cfg)
-finally:
-    torch.set_num_threads(threads)
 elapsed = time.perf_counter() - t0
 for r in runs:
     print(f"{r.model:9s} {r.split:13s} seed {r.seed}: mean R² {r.r2_mean:.3f}, per factor "

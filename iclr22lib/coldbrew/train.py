@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +26,7 @@ from iclr22lib.coldbrew.models import (
     virtual_neighbours,
 )
 from iclr22lib.coldbrew.splits import DegreeGroups, LabelSplit, cut_isolated_edges, degree_groups, label_split
+from iclr22lib.core.device import cpu_threads
 from iclr22lib.core.graphs import gcn_adjacency, load_planetoid, row_normalize
 from iclr22lib.core.progress import progress
 from iclr22lib.core.seeding import seed_everything
@@ -330,25 +330,9 @@ def run_dataset(name: str, cfg: ColdBrewConfig) -> DatasetResult:
     return res
 
 
-@contextlib.contextmanager
-def cpu_threads(n: int | None) -> Iterator[None]:
-    """Run the block with ``n`` torch CPU threads (``None``: leave as is), restoring the count after.
-
-    The graphs here are small: their sparse products are faster on one thread, and a second
-    thread that waits for a busy shared core slows every step down many times over.
-    """
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def run_experiment(cfg: ColdBrewConfig) -> dict[str, DatasetResult]:
     """:func:`run_dataset` on every graph of ``cfg.datasets`` (on one CPU thread when on the CPU)."""
-    with cpu_threads(1 if torch.device(cfg.device).type == "cpu" else None):
+    with cpu_threads(1, cfg.device):
         return {name: run_dataset(name, cfg) for name in cfg.dataset_names}
 
 

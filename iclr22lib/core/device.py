@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
+from collections.abc import Iterator
 
 import torch
 
@@ -40,3 +42,21 @@ def hardware_summary(device: torch.device | str | None = None) -> str:
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
     return f"CPU {platform.machine()}, {torch.get_num_threads()} threads ({os.cpu_count()} cores)"
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None, device: torch.device | str = "cpu") -> Iterator[None]:
+    """Run the block with ``n`` torch CPU threads when ``device`` is the CPU; restore the count after.
+
+    ``n=None`` (or a GPU device) leaves the setting alone. The book's small models are often faster on
+    one thread than on two that wait for each other on a busy 2-core machine.
+    """
+    if n is None or torch.device(device).type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -14,13 +14,13 @@ reproduces the official update instead, in which the discriminator's parameters 
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from iclr22lib.core.device import cpu_threads
 from iclr22lib.core.progress import progress
 from iclr22lib.core.seeding import seed_everything
 from iclr22lib.core.training import check_finite
@@ -202,7 +202,7 @@ def train(
     """
     coupling = cfg.coupling if coupling is None else coupling
     lambda_d = cfg.lambda_d if lambda_d is None else lambda_d
-    with cpu_threads(cfg.threads if data.x.device.type == "cpu" else 0):
+    with cpu_threads(cfg.threads or None, data.x.device):
         return _train(data, method, cfg, seed, coupling, lambda_d, eval_every, max_steps)
 
 
@@ -272,18 +272,6 @@ def compare(data: DomainGraphData, cfg: GRDAConfig) -> list[RunResult]:
     if cfg.compare_official:
         jobs += [("grda", cfg.seed + i, "official", 1.0) for i in range(cfg.n_seeds_official)]
     return [train(data, m, cfg, s, coupling=c, lambda_d=lam) for m, s, c, lam in progress(jobs, "runs")]
-
-
-@contextmanager
-def cpu_threads(n: int):
-    """Run the block with ``n`` torch intra-op threads (0: unchanged), restoring the old setting after."""
-    old = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def summarise(runs: list[RunResult]) -> dict[str, tuple[float, float]]:

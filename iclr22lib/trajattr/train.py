@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
 
+from iclr22lib.core.device import cpu_threads
 from iclr22lib.core.progress import progress
 from iclr22lib.core.training import check_finite
 from iclr22lib.trajattr.attribution import Attribution, attribute, drop_neighbours, summarise
@@ -17,24 +16,6 @@ from iclr22lib.trajattr.config import TrajAttrConfig
 from iclr22lib.trajattr.data import TrajBatch, load_split, subsample
 from iclr22lib.trajattr.models import MODEL_NAMES, ConstantVelocity, build_model, displacement, nll
 from iclr22lib.trajattr.simulate import simulated_samples
-
-
-@contextlib.contextmanager
-def cpu_threads(n: int, device: str) -> Iterator[None]:
-    """Run with ``n`` torch CPU threads (restored afterwards); does nothing on a GPU.
-
-    The chapter's models are tiny: on a busy 2-core machine one thread is several times faster
-    than two, which spend their time waiting for each other.
-    """
-    if torch.device(device).type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def rotate(batch: TrajBatch, angle: torch.Tensor) -> TrajBatch:
