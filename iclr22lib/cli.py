@@ -14,6 +14,7 @@ Bad arguments exit with status 2 and one line that says what was wrong.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -92,12 +93,14 @@ def cmd_book(args) -> None:
                 _run_one(key, {"SCALE": "full"}, FULL_DIR)
     notebooks = _assemble(args.from_goldens)
     if args.nbval:
+        parallel = ["-n", "2", "--dist", "loadscope"] if importlib.util.find_spec("xdist") else []
         subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "pytest",
                 "-q",
+                *parallel,
                 "--nbval-lax",
                 "--nbval-current-env",
                 "--nbval-sanitize-with",
