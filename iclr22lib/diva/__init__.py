@@ -3,11 +3,12 @@
 For a linear model on frozen features (a linearised network), the leave-one-out loss and its derivative
 with respect to each training sample's weight have closed forms (:mod:`iclr22lib.diva.ridge`). On top of
 them: DIVA Reweight, detection of detrimental (e.g. mislabelled) samples, DIVA Extend and augmentation
-probabilities, with the baselines (:mod:`iclr22lib.diva.procedures`), a label-free random-patch feature
-map (:mod:`iclr22lib.diva.features`), the full-network linearisation (:mod:`iclr22lib.diva.ntk`) and the chapter's experiments (:mod:`iclr22lib.diva.experiments`).
+probabilities, with the baselines (:mod:`iclr22lib.diva.procedures`), the frozen backbones (ImageNet
+EfficientNet-Lite0, :mod:`iclr22lib.diva.efficientnet`; label-free random patches, :mod:`iclr22lib.diva.features`), the full-network linearisation (:mod:`iclr22lib.diva.ntk`) and the chapter's experiments (:mod:`iclr22lib.diva.experiments`).
 """
 
 from iclr22lib.diva.config import FULL, PAPER_DETECTION, PAPER_TABLE1, SMOKE, DivaConfig, config
+from iclr22lib.diva.efficientnet import EfficientNetLite0, efficientnet_features, load_efficientnet_lite0
 from iclr22lib.diva.features import PatchFeatureMap, extract_features, fit_patch_features, flip
 from iclr22lib.diva.ntk import SmallCNN, empirical_ntk, jacobian_features
 from iclr22lib.diva.procedures import (
@@ -47,6 +48,7 @@ __all__ = [
     "PAPER_TABLE1",
     "SMOKE",
     "DivaConfig",
+    "EfficientNetLite0",
     "ExtendResult",
     "PatchFeatureMap",
     "ReweightResult",
@@ -57,6 +59,7 @@ __all__ = [
     "config",
     "corrupt_labels",
     "detrimental",
+    "efficientnet_features",
     "empirical_ntk",
     "error_rate",
     "extend",
@@ -67,6 +70,7 @@ __all__ = [
     "fit_patch_features",
     "flip",
     "jacobian_features",
+    "load_efficientnet_lite0",
     "loo_derivative",
     "loo_derivative_autograd",
     "loo_derivative_kernel",

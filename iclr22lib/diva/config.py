@@ -10,10 +10,14 @@ from iclr22lib.diva.ridge import LOSSES
 
 @dataclass(frozen=True)
 class DivaConfig(RunConfig):
-    """DIVA on fixed random-patch features of the CIFAR-10 JPEG subset."""
+    """DIVA on frozen features (ImageNet EfficientNet-Lite0, or random patches) of the CIFAR-10 JPEG subset."""
 
     n_train_per_class: int = knob(200, low=20, high=2000, help="train images per class (of 2,000 here)")
     n_test_per_class: int = knob(200, low=10, high=1000, help="test images per class (of 1,000)")
+    backbone: str = knob(
+        "efficientnet", choices=("efficientnet", "patches"), help="frozen feature map: pretrained or none"
+    )
+    image_size: int = knob(128, low=32, high=320, help="EfficientNet input size in pixels (CIFAR upscaled)")
     n_filters: int = knob(128, low=8, high=2048, help="random-patch filters K (features: 8K)")
     patch: int = knob(6, low=3, high=12, help="filter size in pixels")
     noise_levels: tuple[float, ...] = knob((0.2,), help="label-noise fractions of the detection runs")
@@ -21,7 +25,8 @@ class DivaConfig(RunConfig):
     loo_loss: str = knob("mse", choices=LOSSES, help="loss on the leave-one-out predictions")
     temperature: float = knob(10.0, low=0.01, high=1000.0, help="logit scale for 'ce' and Chang et al.")
     lam_grid: tuple[float, ...] = knob(
-        (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0), help="ridge values tried by LOO selection"
+        (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0),
+        help="ridge values tried by LOO selection",
     )
     reweight_steps: int = knob(3, low=1, high=50, help="DIVA Reweight gradient steps")
     lr: float = knob(0.1, low=1e-4, high=10.0, help="Reweight step, as mean relative change of a weight")
@@ -32,7 +37,9 @@ class DivaConfig(RunConfig):
     extend_rounds: int = knob(12, low=1, high=200, help="Extend: most rounds")
     aug_per_class: int = knob(60, low=5, high=2000, help="flip experiment: images per class")
     aug_loo_on: str = knob(
-        "original", choices=("original", "all"), help="flip experiment: images whose LOO loss is summed"
+        "grouped",
+        choices=("grouped", "original", "all"),
+        help="flip experiment: LOO over originals left out with their copies | originals only | all images",
     )
 
 
@@ -41,6 +48,7 @@ FULL = DivaConfig(
     scale="full",
     n_train_per_class=2000,
     n_test_per_class=1000,
+    image_size=224,
     n_filters=512,
     noise_levels=(0.1, 0.2, 0.4),
     n_seeds=5,

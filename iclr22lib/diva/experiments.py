@@ -5,6 +5,7 @@ Each returns plain numbers and tensors; the notebook only prints and plots them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,36 +15,52 @@ from iclr22lib.core.images import CIFAR10_CLASSES, load_cifar10_jpeg
 from iclr22lib.diva import procedures as P
 from iclr22lib.diva import ridge
 from iclr22lib.diva.config import DivaConfig
-from iclr22lib.diva.features import PatchFeatureMap, extract_features, fit_patch_features, flip
+from iclr22lib.diva.efficientnet import efficientnet_features, load_efficientnet_lite0
+from iclr22lib.diva.features import extract_features, fit_patch_features, flip
 
 N_CLASSES = len(CIFAR10_CLASSES)
 
 
 @dataclass
 class Features:
-    """Train/test features [N, 8K] float64, their labels [N], and the map that made them."""
+    """Train/test features ``(N, p)`` float64, their labels ``(N,)``, and the frozen map that made them."""
 
     Z_train: torch.Tensor
     y_train: torch.Tensor
     Z_test: torch.Tensor
     y_test: torch.Tensor
-    fmap: PatchFeatureMap
+    encode: Callable[[np.ndarray], torch.Tensor]  # images (N, 32, 32, 3) uint8 -> (N, p) float64
     x_train: np.ndarray  # the train images (N, 32, 32, 3) uint8, for the flip experiment
 
 
+def make_encoder(cfg: DivaConfig, x_fit: np.ndarray) -> Callable[[np.ndarray], torch.Tensor]:
+    """The frozen feature map of ``cfg.backbone``, standardised with statistics of the unlabelled ``x_fit``.
+
+    ``"efficientnet"``: ImageNet EfficientNet-Lite0 at ``cfg.image_size`` pixels (1,280 features);
+    ``"patches"``: random image patches as filters (``8 * cfg.n_filters`` features, no pretraining)."""
+    dev = torch.device(cfg.device)
+    if cfg.backbone == "patches":
+        fmap = fit_patch_features(x_fit, cfg.n_filters, cfg.patch, seed=cfg.seed)
+        return lambda x: extract_features(fmap, x, device=dev)
+    net = load_efficientnet_lite0()
+
+    def raw(x: np.ndarray) -> torch.Tensor:
+        return efficientnet_features(net, x, size=cfg.image_size, device=dev).double()
+
+    ref = raw(x_fit)
+    mean, std = ref.mean(0), ref.std(0) + 1e-6
+    return lambda x: (raw(x) - mean) / std
+
+
 def load_features(cfg: DivaConfig, root=None) -> Features:
-    """Decode the CIFAR-10 subset of ``cfg`` and map it through random-patch filters cut from its train part."""
+    """Decode the CIFAR-10 subset of ``cfg`` and map it through the frozen backbone ``cfg.backbone``
+    (its standardisation, or its patch filters, come from the train images; no label is read)."""
     x_tr, y_tr = load_cifar10_jpeg("train", per_class=cfg.n_train_per_class, root=root)
     x_te, y_te = load_cifar10_jpeg("test", per_class=cfg.n_test_per_class, root=root)
-    fmap = fit_patch_features(x_tr, cfg.n_filters, cfg.patch, seed=cfg.seed)
+    encode = make_encoder(cfg, x_tr)
     dev = torch.device(cfg.device)
     return Features(
-        extract_features(fmap, x_tr, device=dev),
-        torch.as_tensor(y_tr).to(dev),
-        extract_features(fmap, x_te, device=dev),
-        torch.as_tensor(y_te).to(dev),
-        fmap,
-        x_tr,
+        encode(x_tr), torch.as_tensor(y_tr).to(dev), encode(x_te), torch.as_tensor(y_te).to(dev), encode, x_tr
     )
 
 
@@ -80,7 +97,9 @@ def noise_run(f: Features, cfg: DivaConfig, noise: float, seed: int) -> dict:
         "err_uniform": err(ones),
         "err_diva": err(rw.alpha),
         "err_drop": err((~P.detrimental(grad)).to(Y)),
-        "err_ren": err(P.ren_weights(f.Z_train, Y, lam, val_fraction=cfg.ren_val_fraction, seed=seed, **kw)[0]),
+        "err_ren": err(
+            P.ren_weights(f.Z_train, Y, lam, val_fraction=cfg.ren_val_fraction, seed=seed, **kw)[0]
+        ),
         "err_chang": err(P.chang_weights(f.Z_train, Y, lam, temperature=cfg.temperature)),
     }
     if noise > 0:
@@ -141,23 +160,47 @@ TRANSFORMS = ("none", "h", "v")
 TRANSFORM_NAMES = {"none": "original", "h": "horizontal flip", "v": "vertical flip"}
 
 
-def flip_run(f: Features, cfg: DivaConfig) -> dict:
-    """DIVA Reweight on D ∪ hflip(D) ∪ vflip(D) (first ``aug_per_class`` train images per class); the share
-    of the final weight on each copy is the learnt probability of applying that transform.
+def flip_probabilities(
+    x: np.ndarray, y: torch.Tensor, encode: Callable[[np.ndarray], torch.Tensor], cfg: DivaConfig
+) -> dict:
+    """DIVA Reweight on D ∪ hflip(D) ∪ vflip(D) for images ``x`` ``(N, H, W[, 3])`` with labels ``y`` [N]
+    and the frozen map ``encode``; the share of the final weight on each copy is the learnt probability of
+    applying that transform.
 
-    With ``cfg.aug_loo_on == "original"`` the LOO loss is summed over the untransformed images only (the
-    copies enter through their weights): the question is which transform helps predict natural photos."""
-    per = cfg.n_train_per_class
-    within = np.arange(len(f.x_train)) % per
-    x = f.x_train[within < cfg.aug_per_class]
-    y = f.y_train[torch.as_tensor(within < cfg.aug_per_class, device=f.y_train.device)]
-    Z = torch.cat([extract_features(f.fmap, flip(x, t), device=f.Z_train.device) for t in TRANSFORMS])
+    ``cfg.aug_loo_on`` picks the objective. ``"grouped"`` (default): the LOO loss of the untransformed
+    images, each left out *together with its two flipped copies*, so that no copy of a held-out image
+    helps to predict it. ``"original"``: the same images, left out alone (their copies stay in training,
+    which favours copies that look like the original). ``"all"``: plain LOO over all copies."""
+    Z = torch.cat([encode(flip(x, t)) for t in TRANSFORMS])
     Y = ridge.one_hot(y, N_CLASSES).to(Z).repeat(len(TRANSFORMS), 1)
     group = torch.arange(len(TRANSFORMS)).repeat_interleave(len(x)).to(Z.device)
     lam, _ = ridge.select_lambda(Z, Y, cfg.lam_grid)
     mask = group == 0 if cfg.aug_loo_on == "original" else None
+    groups = torch.arange(len(Z), device=Z.device).view(len(TRANSFORMS), -1).T  # [n, 3]: image and its flips
     rw = P.reweight(
-        Z, Y, lam, steps=cfg.reweight_steps, lr=cfg.lr, loss=cfg.loo_loss, temperature=cfg.temperature, mask=mask
-    )
+        Z, Y, lam, steps=cfg.reweight_steps, lr=cfg.lr, loss=cfg.loo_loss, temperature=cfg.temperature,
+        mask=mask, groups=groups if cfg.aug_loo_on == "grouped" else None,
+    )  # fmt: skip
     probs = torch.stack([P.augmentation_probabilities(a, group, len(TRANSFORMS)) for a in rw.alphas])
     return {"lam": lam, "probs": probs.cpu(), "names": [TRANSFORM_NAMES[t] for t in TRANSFORMS]}
+
+
+def flip_run(f: Features, cfg: DivaConfig) -> dict:
+    """:func:`flip_probabilities` on the first ``cfg.aug_per_class`` CIFAR train images of each class."""
+    keep = np.arange(len(f.x_train)) % cfg.n_train_per_class < cfg.aug_per_class
+    y = f.y_train[torch.as_tensor(keep, device=f.y_train.device)]
+    return flip_probabilities(f.x_train[keep], y, f.encode, cfg)
+
+
+def digits_flip_run(cfg: DivaConfig) -> dict:
+    """:func:`flip_probabilities` on scikit-learn's 1,797 handwritten digits (8x8, 0-16 grey levels), the
+    features being the raw pixels / 16 (no network at all). Digits, unlike photos, are not mirror-symmetric."""
+    from sklearn.datasets import load_digits  # the data ship inside the scikit-learn wheel
+
+    digits = load_digits()
+    dev = torch.device(cfg.device)
+
+    def pixels(x: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(x.reshape(len(x), -1) / 16.0, dtype=torch.float64, device=dev)
+
+    return flip_probabilities(digits.images, torch.as_tensor(digits.target, device=dev), pixels, cfg)

@@ -24,8 +24,12 @@ class SmallCNN(nn.Module):
     def __init__(self, n_classes: int = 10, width: int = 16):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(3, width, 3, padding=1), nn.LeakyReLU(0.1), nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.LeakyReLU(0.1), nn.AdaptiveAvgPool2d(2),
+            nn.Conv2d(3, width, 3, padding=1),
+            nn.LeakyReLU(0.1),
+            nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1),
+            nn.LeakyReLU(0.1),
+            nn.AdaptiveAvgPool2d(2),
             nn.Flatten(),
         )
         self.head = nn.Linear(8 * width, n_classes)
@@ -34,7 +38,9 @@ class SmallCNN(nn.Module):
         return self.head(self.body(x))
 
 
-def jacobian_features(model: nn.Module, x: torch.Tensor, batch: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+def jacobian_features(
+    model: nn.Module, x: torch.Tensor, batch: int = 64
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sample features ``phi`` [N, C*P] (= vec of the Jacobian / sqrt(C)) and outputs ``f_w0(x)`` [N, C].
 
     ``model`` is evaluated in its current mode (put BatchNorm models in eval mode first).

@@ -64,6 +64,7 @@ def reweight(
     temperature: float = 1.0,
     alpha0: torch.Tensor | None = None,
     mask: torch.Tensor | None = None,
+    groups: torch.Tensor | None = None,
     keep_total: bool = True,
 ) -> ReweightResult:
     """DIVA Reweight: a few projected gradient steps ``alpha <- max(0, alpha - lr * grad / mean|grad|)``.
@@ -72,6 +73,8 @@ def reweight(
     weight per step (the loss's normalisation drops out). With ``keep_total`` the weights are rescaled
     after each step to their starting sum: the overall scale of alpha acts like 1/lam, and lam was
     already chosen, so only the relative weights should move. Starts from ``alpha0`` (ones by default).
+    With ``groups`` [G, m] the objective is the group leave-out loss of each group's first member
+    (:func:`ridge.group_loo_derivative`; ``mask`` is then ignored).
     """
     if steps < 1 or not lr > 0:
         raise ValueError(f"steps={steps} must be >= 1 and lr={lr} > 0")
@@ -79,7 +82,10 @@ def reweight(
     total = alpha.sum()
     alphas, grads = [alpha], []
     for _ in range(steps):
-        grad, _ = ridge.loo_derivative(Z, Y, alpha, lam, loss=loss, temperature=temperature, mask=mask)
+        if groups is None:
+            grad, _ = ridge.loo_derivative(Z, Y, alpha, lam, loss=loss, temperature=temperature, mask=mask)
+        else:
+            grad = ridge.group_loo_derivative(Z, Y, alpha, lam, groups, loss=loss, temperature=temperature)
         alpha = (alpha - lr * grad / grad.abs().mean().clamp_min(1e-300)).clamp_min(0.0)
         if keep_total:
             alpha = alpha * total / alpha.sum().clamp_min(1e-300)
@@ -150,7 +156,9 @@ def extend(
     Z = torch.cat([Z_core, Z_pool])
     Y = torch.cat([Y_core, Y_pool])
     n_core = len(Y_core)
-    alpha = torch.cat([torch.ones(n_core, dtype=Z.dtype), torch.zeros(len(Y_pool), dtype=Z.dtype)]).to(Z.device)
+    alpha = torch.cat([torch.ones(n_core, dtype=Z.dtype), torch.zeros(len(Y_pool), dtype=Z.dtype)]).to(
+        Z.device
+    )
     mask = torch.zeros(len(Y), dtype=torch.bool, device=Z.device)
     mask[:n_core] = True
     order: list[int] = []
@@ -206,8 +214,14 @@ def ren_weights(
     held = held.to(Z.device)
     tr = ~held
     grad, _ = ridge.val_derivative(
-        Z[tr], Y[tr], torch.ones(int(tr.sum()), dtype=Z.dtype, device=Z.device), lam, Z[held], Y[held],
-        loss=loss, temperature=temperature,
+        Z[tr],
+        Y[tr],
+        torch.ones(int(tr.sum()), dtype=Z.dtype, device=Z.device),
+        lam,
+        Z[held],
+        Y[held],
+        loss=loss,
+        temperature=temperature,
     )
     w = (-grad).clamp_min(0.0)
     alpha = torch.zeros(n, dtype=Z.dtype, device=Z.device)

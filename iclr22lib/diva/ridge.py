@@ -38,8 +38,10 @@ def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
 
 def _check(Z: torch.Tensor, Y: torch.Tensor, alpha: torch.Tensor, lam: float) -> None:
     if Z.dim() != 2 or Y.dim() != 2 or alpha.dim() != 1:
-        raise ValueError(f"expected Z [N,p], Y [N,C], alpha [N]; got {tuple(Z.shape)}, {tuple(Y.shape)}, "
-                         f"{tuple(alpha.shape)}")
+        raise ValueError(
+            f"expected Z [N,p], Y [N,C], alpha [N]; got {tuple(Z.shape)}, {tuple(Y.shape)}, "
+            f"{tuple(alpha.shape)}"
+        )
     if not Z.shape[0] == Y.shape[0] == alpha.shape[0]:
         raise ValueError(f"Z, Y and alpha disagree on N: {Z.shape[0]}, {Y.shape[0]}, {alpha.shape[0]}")
     if not lam > 0:
@@ -63,8 +65,9 @@ def fit_dual(Z: torch.Tensor, Y: torch.Tensor, alpha: torch.Tensor, lam: float) 
     _check(Z, Y, alpha, lam)
     K = Z @ Z.T
     n = K.shape[0]
-    return torch.linalg.solve(alpha[:, None] * K + lam * torch.eye(n, dtype=K.dtype, device=K.device),
-                              alpha[:, None] * Y)
+    return torch.linalg.solve(
+        alpha[:, None] * K + lam * torch.eye(n, dtype=K.dtype, device=K.device), alpha[:, None] * Y
+    )
 
 
 class LOO(NamedTuple):
@@ -129,7 +132,9 @@ def loo_predictions_sqrtd(Z: torch.Tensor, Y: torch.Tensor, alpha: torch.Tensor,
     return (R @ sY - diag[:, None] * sY) / (s - s * diag)[:, None]
 
 
-def per_sample_loss(U: torch.Tensor, Y: torch.Tensor, loss: str = "mse", temperature: float = 1.0) -> torch.Tensor:
+def per_sample_loss(
+    U: torch.Tensor, Y: torch.Tensor, loss: str = "mse", temperature: float = 1.0
+) -> torch.Tensor:
     """Loss [N] of predictions ``U`` [N, C] against one-hot ``Y``: squared error, or cross-entropy of
     ``softmax(temperature * U)`` (the regression outputs live on a one-hot scale, hence the temperature)."""
     if loss == "mse":
@@ -169,6 +174,49 @@ def loo_loss(
     """Mean leave-one-out loss over the samples selected by ``mask`` [N] (all by default); a scalar."""
     u = loo_predictions(Z, Y, alpha, lam, form).u
     return (_weights(mask, len(Y), Z) * per_sample_loss(u, Y, loss, temperature)).sum()
+
+
+def group_loo_predictions(
+    Z: torch.Tensor, Y: torch.Tensor, alpha: torch.Tensor, lam: float, groups: torch.Tensor
+) -> torch.Tensor:
+    """Predictions ``[G, m, C]`` for each group of samples ``groups`` [G, m] (indices) when the whole
+    group is left out together, without retraining (differentiable in ``alpha``).
+
+    With the weighted hat ``H_ij = G_ij alpha_j``, leaving out the block ``B`` turns the residuals
+    ``r_B`` into ``(I - H_BB)^-1 r_B``: one m x m solve per group, batched. Used when a sample has
+    near-copies (its augmentations) that would otherwise stay in training when it is left out.
+    """
+    _check(Z, Y, alpha, lam)
+    if groups.dim() != 2 or groups.numel() == 0 or groups.min() < 0 or groups.max() >= len(Y):
+        raise ValueError(
+            f"groups must be [G, m] indices into the {len(Y)} samples, got {tuple(groups.shape)}"
+        )
+    L = torch.linalg.cholesky(_system(Z, alpha, lam))
+    ZB = Z[groups]  # [G, m, p]
+    A = torch.cholesky_solve(ZB.reshape(-1, Z.shape[1]).T, L).T.reshape(ZB.shape)  # Z_B C
+    r = Y[groups] - A @ ((Z.T * alpha) @ Y)  # [G, m, C]
+    H = (A @ ZB.transpose(1, 2)) * alpha[groups][:, None, :]  # [G, m, m]
+    eye = torch.eye(groups.shape[1], dtype=Z.dtype, device=Z.device)
+    return Y[groups] - torch.linalg.solve(eye - H, r)
+
+
+def group_loo_derivative(
+    Z: torch.Tensor,
+    Y: torch.Tensor,
+    alpha: torch.Tensor,
+    lam: float,
+    groups: torch.Tensor,
+    *,
+    loss: str = "mse",
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """d/dalpha [N] of the mean loss of the *first* member of each group, predicted with its whole group
+    left out (autograd through :func:`group_loo_predictions`)."""
+    a = alpha.detach().clone().requires_grad_(True)
+    u = group_loo_predictions(Z, Y, a, lam, groups)[:, 0]
+    value = per_sample_loss(u, Y[groups[:, 0]], loss, temperature).mean()
+    (grad,) = torch.autograd.grad(value, a)
+    return grad
 
 
 def loo_derivative_autograd(Z, Y, alpha, lam, **kw) -> torch.Tensor:

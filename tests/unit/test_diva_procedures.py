@@ -35,7 +35,11 @@ def test_auc_and_f1_match_their_definitions():
 def test_corrupt_labels_changes_exactly_the_asked_fraction():
     y = torch.arange(10).repeat(50)
     noisy, mask = diva.corrupt_labels(y, 0.2, 10, seed=3)
-    assert int(mask.sum()) == 100 and bool((noisy[mask] != y[mask]).all()) and bool((noisy[~mask] == y[~mask]).all())
+    assert (
+        int(mask.sum()) == 100
+        and bool((noisy[mask] != y[mask]).all())
+        and bool((noisy[~mask] == y[~mask]).all())
+    )
     with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
         diva.corrupt_labels(y, 1.5, 10)
 
@@ -68,7 +72,9 @@ def test_augmentation_probabilities_and_baselines():
     Y = ridge.one_hot(y_noisy, 3)
     assert diva.auc(diva.loss_ranking_scores(Z, Y, 1.0), flipped) > 0.9
     w, held = diva.ren_weights(Z, Y, 1.0, val_fraction=0.25, seed=0)
-    assert int(held.sum()) == 30 and bool((w[held] == 0).all()) and w[~held].mean().item() == pytest.approx(1.0)
+    assert (
+        int(held.sum()) == 30 and bool((w[held] == 0).all()) and w[~held].mean().item() == pytest.approx(1.0)
+    )
     cw = diva.chang_weights(Z, Y, 1.0)
     assert cw.mean().item() == pytest.approx(1.0) and bool((cw > 0).all())
 
@@ -100,12 +106,20 @@ def test_bad_parameters_are_refused_with_what_is_allowed():
 
 def test_full_config_builds_and_runs_one_step_on_cpu(real_data_root):
     cfg = diva.config(
-        "full", allow_cpu_full=True, n_train_per_class=20, n_test_per_class=10, n_filters=8,
-        extend_core_per_class=5, extend_k=10, extend_rounds=1, aug_per_class=5, reweight_steps=1,
+        "full",
+        allow_cpu_full=True,
+        n_train_per_class=20,
+        n_test_per_class=10,
+        image_size=64,
+        extend_core_per_class=5,
+        extend_k=10,
+        extend_rounds=1,
+        aug_per_class=5,
+        reweight_steps=1,
     )
     assert diva.FULL.n_seeds == 5 and diva.FULL.noise_levels == (0.1, 0.2, 0.4) and cfg.scale == "full"
     f = experiments.load_features(cfg, root=real_data_root)
-    assert f.Z_train.shape == (200, 64) and f.Z_test.shape == (100, 64)
+    assert f.Z_train.shape == (200, 1280) and f.Z_test.shape == (100, 1280)
     run = experiments.noise_run(f, cfg, cfg.noise_levels[0], seed=0)
     assert 0 <= run["err_diva"] <= 1 and 0 <= run["auc_diva"] <= 1 and int(run["is_noisy"].sum()) == 20
     ext = experiments.extend_run(f, cfg, n_uniform_draws=1)

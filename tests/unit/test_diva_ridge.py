@@ -39,8 +39,9 @@ def test_primal_dual_and_paper_form_agree():
     b = ridge.loo_predictions(Z, Y, alpha, 2.0, form="dual")
     c = ridge.loo_predictions_sqrtd(Z, Y, alpha, 2.0)
     assert torch.allclose(a.u, b.u, atol=1e-10) and torch.allclose(a.u, c, atol=1e-10)
-    assert torch.allclose(Z @ ridge.fit(Z, Y, alpha, 2.0), Z @ (Z.T @ ridge.fit_dual(Z, Y, alpha, 2.0)),
-                          atol=1e-10)
+    assert torch.allclose(
+        Z @ ridge.fit(Z, Y, alpha, 2.0), Z @ (Z.T @ ridge.fit_dual(Z, Y, alpha, 2.0)), atol=1e-10
+    )
     assert torch.allclose(a.h, b.h, atol=1e-12)
 
 
@@ -92,3 +93,39 @@ def test_lambda_path_matches_one_solve_per_value():
     for lam, err in zip((0.1, 3.0), errs, strict=True):
         u = ridge.loo_predictions(Z, Y, alpha, lam).u
         assert err == u.argmax(1).ne(Y.argmax(1)).double().mean().item()
+
+
+def test_group_leave_out_equals_retraining_without_the_group():
+    g = torch.Generator().manual_seed(3)
+    Z = torch.randn(24, 5, generator=g, dtype=torch.float64)
+    Y = torch.randn(24, 3, generator=g, dtype=torch.float64)
+    alpha = torch.rand(24, generator=g, dtype=torch.float64) + 0.2
+    groups = torch.arange(24).view(3, 8).T  # 8 groups of 3, like an image and its two flips
+    u = ridge.group_loo_predictions(Z, Y, alpha, 0.7, groups)
+    for k, B in enumerate(groups.tolist()):
+        a = alpha.clone()
+        a[B] = 0.0
+        torch.testing.assert_close(u[k], Z[B] @ ridge.fit(Z, Y, a, 0.7))
+    # groups of one reduce to the ordinary leave-one-out predictions
+    single = ridge.group_loo_predictions(Z, Y, alpha, 0.7, torch.arange(24)[:, None])[:, 0]
+    torch.testing.assert_close(single, ridge.loo_predictions(Z, Y, alpha, 0.7).u)
+    with pytest.raises(ValueError, match="groups must be"):
+        ridge.group_loo_predictions(Z, Y, alpha, 0.7, torch.tensor([[0, 99]]))
+
+
+def test_group_derivative_matches_finite_differences():
+    g = torch.Generator().manual_seed(4)
+    Z = torch.randn(12, 4, generator=g, dtype=torch.float64)
+    Y = ridge.one_hot(torch.randint(0, 3, (12,), generator=g), 3).double()
+    alpha, groups = torch.ones(12, dtype=torch.float64), torch.arange(12).view(2, 6).T
+
+    def value(a):
+        u = ridge.group_loo_predictions(Z, Y, a, 0.5, groups)[:, 0]
+        return ridge.per_sample_loss(u, Y[groups[:, 0]]).mean()
+
+    grad = ridge.group_loo_derivative(Z, Y, alpha, 0.5, groups)
+    eps = 1e-6
+    fd = torch.stack(
+        [(value(alpha + eps * e) - value(alpha - eps * e)) / (2 * eps) for e in torch.eye(12).double()]
+    )
+    torch.testing.assert_close(grad, fd, atol=1e-7, rtol=1e-5)
