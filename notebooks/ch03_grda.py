@@ -45,6 +45,7 @@ METHODS = "preset"  # "preset": the scale's own | '+'-separated: source_only, da
 LAMBDA_D = 0.5  # weight of the adversarial term
 COUPLING = "fixed"  # "fixed": a true min-max game | "official": D gets (1 - lambda) of its gradient
 COMPARE_OFFICIAL = True  # also run GRDA with the official coupling at the shipped lambda of 1
+TPT48_TASKS = "EW"  # TPT-48 tasks also run: "none" | "EW" | "NS" | "EW+NS"
 
 # %% [markdown]
 # The cell above holds the parameters Papermill may replace. The library checks every value, seeds
@@ -64,7 +65,7 @@ from iclr22lib.core.results import Metric, save_record
 
 cfg = ch.config(
     SCALE, seed=SEED, device=DEVICE, dataset=DATASET, methods=METHODS, lambda_d=LAMBDA_D,
-    coupling=COUPLING, compare_official=COMPARE_OFFICIAL,
+    coupling=COUPLING, compare_official=COMPARE_OFFICIAL, tpt48_tasks=TPT48_TASKS,
 )
 assert {"source_only", "grda"} <= set(cfg.method_list), "the claim compares GRDA with Source-Only: keep both"
 use_book_style()
@@ -202,7 +203,7 @@ print(f"GRDA beats Source-Only on the targets by more than {100 * ch.MIN_GAIN:.0
       gain > ch.MIN_GAIN)
 print("GRDA's discriminator loss falls below chance (15 ln 2 - 0.02) in every run:",
       all(v < chance - 0.02 for v in d_min.values()))
-print("every method fits the source domains (> 95 %):", all(r.source_acc > 0.95 for r in fixed))
+print("every method fits the source domains (> 95 %):", all(r.source_score > 0.95 for r in fixed))
 
 # %% [markdown]
 # ## Accuracy on the domain graph
@@ -216,7 +217,7 @@ print("every method fits the source domains (> 95 %):", all(r.source_acc > 0.95 
 first = [r for r in fixed if r.seed == cfg.seed]
 fig, axes = plt.subplots(1, len(first), figsize=(3.3 * len(first), 3.6))
 for ax, r in zip(np.atleast_1d(axes), first, strict=True):
-    sc = draw_graph(ax, r.domain_acc, f"{r.label}: targets {100 * r.target_acc:.0f} %")
+    sc = draw_graph(ax, r.domain_score, f"{r.label}: targets {100 * r.target_score:.0f} %")
 fig.colorbar(sc, ax=axes, shrink=0.8, label="accuracy")
 plt.show()
 
@@ -246,6 +247,46 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## Real domains: temperatures over the US state graph (TPT-48)
+#
+# The paper's second benchmark is a regression: from a state's mean temperatures of six consecutive
+# months predict the next six. Each of the 48 contiguous states is a domain and the domain graph is
+# state adjacency. In the east-to-west task (EW) the 24 eastern states are labelled and the western
+# ones are targets, grouped by their distance in hops to the nearest source (levels 1, 2, 3). Source
+# states train on every sliding 12-month window of their 144 months; target states contribute only
+# the inputs of their 12 yearly January–June halves, and every state is scored on predicting July–
+# December of each year: squared error summed over the six months, in units of the temperatures'
+# standard deviation, the metric of the authors' later loader (the paper does not state its unit).
+# The shipped toy data come with domain embeddings; here we fit 8-d embeddings of the state graph so
+# that the sigmoid of two states' inner product reconstructs their adjacency (`grda.fit_embeddings`).
+# CDANN and MDD read the predictor's class probabilities and have no regression form, so they are not
+# run here (the paper does not say how it adapted them). At smoke scale: one seed, the same narrow nets,
+# {glue:text}`ch03_tpt_epochs` epochs.
+
+# %%
+tpt = {task: ch.run_tpt48(cfg, task) for task in cfg.tpt48_task_list}
+tpt_mse = {}
+for task, (states, task_runs) in tpt.items():
+    print(f"TPT-48 {task}: MSE per target level (ours | paper Table 2); lower is better")
+    print(f"{'method':<12} {'level 1':>14} {'level 2':>14} {'level 3':>14} {'all 24':>14}")
+    for m in dict.fromkeys(r.method for r in task_runs):
+        ours = np.mean([ch.level_scores(states, r.domain_score) for r in task_runs if r.method == m], axis=0)
+        tpt_mse[task, m] = ours
+        cells = [f"{o:5.2f} | {p:5.2f}" for o, p in zip(ours, ch.PAPER_TPT48[task][m], strict=True)]
+        print(f"{ch.LABELS[m]:<12} " + " ".join(f"{c:>14}" for c in cells))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for task, (states, task_runs) in tpt.items():
+    print(f"{task}: level sizes {states.level_sizes()}, every run finite:",
+          all(np.isfinite(r.domain_score).all() for r in task_runs))
+    print(f"{task}: GRDA below Source-Only on all 24 targets:",
+          bool(tpt_mse[task, "grda"][3] < tpt_mse[task, "source_only"][3]))
+    g = next(r for r in task_runs if r.method == "grda")
+    print(f"{task}: GRDA's discriminator loss stays within 1 % of chance (48 ln 2):",
+          bool(np.nanmin(g.d_loss) > 0.99 * g.d_chance))
+
+# %% [markdown]
 # ## The result
 #
 # Averaged over this run's seeds, GRDA reaches {glue:text}`ch03_grda:.1f` % mean accuracy on the nine
@@ -269,6 +310,18 @@ plt.show()
 # encodings; with the official N(0, 0.01²) initialisation it would sit at exactly $15\ln 2$, as the
 # research notes found when running the official code (40 % target accuracy). The `full` scale runs
 # the shipped configuration (width 512, 500 epochs, five seeds) on a GPU.
+#
+# **TPT-48 does not reproduce at this scale.** On the {glue:text}`ch03_tpt_task` task GRDA's mean
+# squared error over the 24 target states is {glue:text}`ch03_tpt_grda:.2f` against
+# {glue:text}`ch03_tpt_so:.2f` for Source-Only (paper: {glue:text}`ch03_tpt_paper_grda:.2f` and
+# {glue:text}`ch03_tpt_paper_so:.2f`). The graph discriminator's lowest epoch-mean loss is
+# {glue:text}`ch03_tpt_dmin:.2f` against its chance level $48\ln 2 \approx 33.27$ (the check line above
+# says whether that is within 1 %): it learns little about the state graph, and the adversarial term
+# disturbs the encoder more than it aligns neighbouring states. Source-Only itself lands near the
+# paper's Source-Only column. Exploratory runs with 200 epochs, with the discriminator
+# shown all 48 states at once, or with λ = 0.1 and 1 did not change the picture (GRDA stayed behind
+# Source-Only). Whether the paper's width, schedule and embeddings make the discriminator learn here is
+# for the `full` run (both tasks, five seeds) to show; we have not been able to run it (no GPU).
 
 # %%
 so, dn, gr = mean_acc["source_only"], mean_acc.get("dann", float("nan")), mean_acc["grda"]
@@ -281,15 +334,28 @@ glue("ch03_paper_dann", 100 * paper["dann"], display=False)
 glue("ch03_gain", 100 * gain, display=False)
 glue("ch03_dmin", min(d_min.values()), display=False)
 glue("ch03_chance", chance, display=False)
+glue("ch03_tpt_epochs", cfg.tpt48_epochs, display=False)
+first_task = cfg.tpt48_task_list[0] if tpt else "EW"
+tpt_runs = tpt[first_task][1] if tpt else []
+glue("ch03_tpt_task", first_task, display=False)
+glue("ch03_tpt_grda", float(tpt_mse.get((first_task, "grda"), [np.nan] * 4)[3]), display=False)
+glue("ch03_tpt_so", float(tpt_mse.get((first_task, "source_only"), [np.nan] * 4)[3]), display=False)
+glue("ch03_tpt_paper_grda", ch.PAPER_TPT48[first_task]["grda"][3], display=False)
+glue("ch03_tpt_paper_so", ch.PAPER_TPT48[first_task]["source_only"][3], display=False)
+glue("ch03_tpt_dmin", min((float(np.nanmin(r.d_loss)) for r in tpt_runs if r.method == "grda"), default=np.nan),
+     display=False)
 
 claim_held = gain > ch.MIN_GAIN and all(v < chance - 0.02 for v in d_min.values())
 metrics = [Metric(f"{ch.LABELS[m]} mean target accuracy", mean_acc[m], paper=paper[m]) for m in cfg.method_list]
 metrics.append(Metric("GRDA discriminator loss, lowest epoch mean", min(d_min.values()),
                       higher_is_better=False, unit="nats"))
+for (task, m), ours in tpt_mse.items():
+    metrics.append(Metric(f"TPT-48 {task} {ch.LABELS[m]} MSE, all 24 targets", float(ours[3]),
+                          paper=ch.PAPER_TPT48[task][m][3], higher_is_better=False))
 official = [r for r in runs if r.coupling == "official"]
 if official:
     metrics.append(Metric("GRDA, official coupling at lambda=1, mean target accuracy",
-                          float(np.mean([r.target_acc for r in official]))))
+                          float(np.mean([r.target_score for r in official]))))
 path = save_record(
     cfg,
     chapter="ch03",
@@ -299,7 +365,8 @@ path = save_record(
     claim_held=claim_held,
     metrics=metrics,
     seeds=sorted({r.seed for r in fixed}),
-    notes="Smoke scale reproduces the direction of Table 1, not its size (narrow nets, 200 epochs).",
+    notes="Smoke scale reproduces the direction of Table 1, not its size (narrow nets, 200 epochs). TPT-48 "
+    "(Table 2) is reported but not part of the claim: at smoke scale GRDA does not beat Source-Only there.",
 )
 print("result record written:", path.name)
 
@@ -309,4 +376,4 @@ print("result record written:", path.name)
 # %%
 assert all(v < chance - 0.02 for v in d_min.values()), f"GRDA's discriminator never beat chance: {d_min}"
 assert gain > ch.MIN_GAIN, f"GRDA {gr:.3f} does not beat Source-Only {so:.3f} by {ch.MIN_GAIN}"
-assert all(r.source_acc > 0.95 for r in fixed), "a method failed to fit its own source domains"
+assert all(r.source_score > 0.95 for r in fixed), "a method failed to fit its own source domains"

@@ -1,8 +1,9 @@
 """Chapter 3, GRDA: adversarial domain adaptation across a graph of domains (Xu et al., ICLR 2022).
 
 Public API: :func:`config` (SMOKE / FULL presets), the loaders :func:`load_dg`, :func:`make_dg` and
-:func:`load_tpt48`, the networks, :func:`graph_discriminator_loss`, and :func:`train` / :func:`compare`
-which run Source-Only, DANN, ADDA, CDANN, MDD and GRDA on one pipeline with per-domain evaluation.
+:func:`load_tpt48` (with :func:`tpt48_domains` and the graph embeddings :func:`fit_embeddings`), the networks,
+:func:`graph_discriminator_loss`, and :func:`train` / :func:`compare` / :func:`run_tpt48` which run Source-Only,
+DANN, ADDA, CDANN, MDD and GRDA on one pipeline with per-domain evaluation.
 """
 
 from iclr22lib.grda.config import (
@@ -10,6 +11,7 @@ from iclr22lib.grda.config import (
     METHODS,
     MIN_GAIN,
     PAPER_ACCURACY,
+    PAPER_TPT48,
     SMOKE,
     SOURCE_DOMAINS,
     GRDAConfig,
@@ -24,7 +26,9 @@ from iclr22lib.grda.data import (
     load_tpt48,
     make_dg,
     radius_fit,
+    tpt48_domains,
 )
+from iclr22lib.grda.embeddings import embedding_loss, fit_embeddings, reconstruction_auc
 from iclr22lib.grda.losses import (
     domain_classifier_loss,
     graph_discriminator_loss,
@@ -41,22 +45,28 @@ from iclr22lib.grda.models import (
     grad_reverse,
 )
 from iclr22lib.grda.train import (
+    CLASSIFICATION_ONLY,
     LABELS,
     RunResult,
     build,
     compare,
-    domain_accuracy,
+    domain_scores,
+    level_scores,
+    prediction_loss,
+    run_tpt48,
     summarise,
     train,
     train_step,
 )
 
 __all__ = [
+    "CLASSIFICATION_ONLY",
     "FULL",
     "LABELS",
     "METHODS",
     "MIN_GAIN",
     "PAPER_ACCURACY",
+    "PAPER_TPT48",
     "SMOKE",
     "SOURCE_DOMAINS",
     "TPT48",
@@ -72,19 +82,26 @@ __all__ = [
     "compare",
     "config",
     "density",
-    "domain_accuracy",
     "domain_classifier_loss",
+    "domain_scores",
+    "embedding_loss",
+    "fit_embeddings",
     "grad_reverse",
     "graph_discriminator_loss",
     "hop_distance",
+    "level_scores",
     "load_dg",
     "load_tpt48",
     "make_dg",
     "mdd_loss",
+    "prediction_loss",
     "radius_fit",
+    "reconstruction_auc",
+    "run_tpt48",
     "sample_subgraph",
     "source_target_loss",
     "summarise",
+    "tpt48_domains",
     "train",
     "train_step",
 ]

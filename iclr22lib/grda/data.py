@@ -22,11 +22,13 @@ _DG_KEYS = ("data", "label", "domain", "A", "angle", "g_encode")
 
 @dataclass(frozen=True)
 class DomainGraphData:
-    """A multi-domain classification set with a domain graph, stored domain-major.
+    """A multi-domain data set with a domain graph, stored domain-major.
 
-    ``x`` [N, n, d] float32 (z-scored over all domains, as the official code does), ``y`` [N, n] int64,
+    ``x`` [N, n, d] float32 (z-scored over all domains, as the official code does), ``y`` [N, n] int64
+    class labels, or [N, n, o] float32 regression targets (only the source domains' are used),
     ``adj`` [N, N] float32 symmetric 0/1 with zero diagonal, ``embed`` [N, k] float32 node embeddings of
     the domain graph, ``angle`` [N] the generator's domain angles, ``sources`` the labelled domains.
+    Evaluation uses ``x_eval`` / ``y_eval`` [N, m, ...] when given, else ``x`` / ``y`` (transductive).
     """
 
     name: str
@@ -38,6 +40,17 @@ class DomainGraphData:
     sources: tuple[int, ...]
     raw_mean: np.ndarray
     raw_std: np.ndarray
+    x_eval: torch.Tensor | None = None
+    y_eval: torch.Tensor | None = None
+
+    @property
+    def is_regression(self) -> bool:
+        return self.y.is_floating_point()
+
+    @property
+    def eval_set(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x, y)`` every domain is scored on."""
+        return (self.x, self.y) if self.x_eval is None else (self.x_eval, self.y_eval)
 
     @property
     def n_domains(self) -> int:
@@ -55,9 +68,18 @@ class DomainGraphData:
         return m
 
     def to(self, device) -> DomainGraphData:
+        ev = [None if t is None else t.to(device) for t in (self.x_eval, self.y_eval)]
         return DomainGraphData(
-            self.name, self.x.to(device), self.y.to(device), self.adj.to(device), self.embed.to(device),
-            self.angle, self.sources, self.raw_mean, self.raw_std,
+            self.name,
+            self.x.to(device),
+            self.y.to(device),
+            self.adj.to(device),
+            self.embed.to(device),
+            self.angle,
+            self.sources,
+            self.raw_mean,
+            self.raw_std,
+            *ev,
         )
 
 
@@ -140,8 +162,14 @@ def make_dg(
     p = np.cos(angle[:, None] - angle[None, :])
     upper = np.triu((p >= tau) & (rng.uniform(size=p.shape) < p), k=1)
     adj = (upper | upper.T).astype(np.float64)
-    arrays = {"data": data, "label": label, "domain": domain, "A": adj, "angle": angle,
-              "g_encode": np.zeros((n_domains, 2), np.float32)}
+    arrays = {
+        "data": data,
+        "label": label,
+        "domain": domain,
+        "A": adj,
+        "angle": angle,
+        "g_encode": np.zeros((n_domains, 2), np.float32),
+    }
     if sources is None:
         sources = tuple(int(i) for i in np.argsort(angle)[: max(1, n_domains // 10)])
     return _from_arrays(f"make_dg({n_domains})", arrays, sources)
@@ -227,3 +255,47 @@ def load_tpt48(task: str = "EW", root=None) -> TPT48:
             adj[index[pair[0]], index[pair[1]]] = adj[index[pair[1]], index[pair[0]]] = 1.0
     sources = tuple(index[s] for s in TPT48_SOURCES[task])
     return TPT48(task, temps, states, adj, sources, hop_distance(adj, sources))
+
+
+def tpt48_domains(t: TPT48, embed: np.ndarray | torch.Tensor) -> DomainGraphData:
+    """TPT-48 as a regression task over the state graph: predict the next 6 monthly temperatures from the
+    previous 6.
+
+    Source states train on every sliding window of their 144 months (``x`` = months t..t+5, ``y`` =
+    t+6..t+11: 133 windows); target states contribute only the inputs of their 12 yearly groups
+    (January-June), tiled to the same count and never their labels. Every state is scored on its 12 yearly
+    groups (``x_eval`` = Jan-Jun, ``y_eval`` = Jul-Dec). Temperatures are z-scored with one mean and
+    standard deviation over the source windows and the target inputs, as the authors' later loader does.
+    ``embed`` [48, k]: node embeddings of the state graph (:func:`~iclr22lib.grda.embeddings.fit_embeddings`).
+    """
+    temps = t.temps  # [48, 144] deg F
+    n_states, n_months = temps.shape
+    window, span = 6, 12
+    starts = np.arange(n_months - span + 1)
+    win = temps[:, starts[:, None] + np.arange(span)]  # [48, W, 12]
+    years = temps.reshape(n_states, -1, span)  # [48, 12, 12]: Jan-Dec of each year
+    src = np.zeros(n_states, dtype=bool)
+    src[list(t.sources)] = True
+    pool = np.concatenate([win[src].ravel(), years[~src][..., :window].ravel()])
+    mean, std = float(pool.mean()), float(pool.std())
+    win, years = (win - mean) / std, (years - mean) / std
+    n_win = win.shape[1]
+    x = win[..., :window].copy()
+    y = win[..., window:].copy()
+    reps = np.resize(np.arange(years.shape[1]), n_win)  # tile the 12 yearly inputs to n_win
+    x[~src] = years[~src][:, reps, :window]
+    y[~src] = 0.0  # unknown; never read (the prediction loss only sees source domains)
+    f32 = torch.float32
+    return DomainGraphData(
+        name=f"tpt48_{t.task.lower()}",
+        x=torch.as_tensor(x, dtype=f32),
+        y=torch.as_tensor(y, dtype=f32),
+        adj=torch.as_tensor(t.adj, dtype=f32),
+        embed=torch.as_tensor(embed, dtype=f32),
+        angle=np.zeros(n_states),
+        sources=tuple(t.sources),
+        raw_mean=np.array(mean),
+        raw_std=np.array(std),
+        x_eval=torch.as_tensor(years[..., :window], dtype=f32),
+        y_eval=torch.as_tensor(years[..., window:], dtype=f32),
+    )

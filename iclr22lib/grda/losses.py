@@ -6,7 +6,9 @@ import torch
 import torch.nn.functional as F
 
 
-def graph_discriminator_loss(d: torch.Tensor, adj: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+def graph_discriminator_loss(
+    d: torch.Tensor, adj: torch.Tensor, nodes: torch.Tensor | None = None
+) -> torch.Tensor:
     """GRDA's class-balanced graph-reconstruction loss.
 
     ``d`` [N, B, m]: discriminator outputs, B samples per domain; ``adj`` [N, N] 0/1; ``nodes`` [k]

@@ -14,7 +14,7 @@ reproduces the official update instead, in which the discriminator's parameters 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -25,7 +25,8 @@ from iclr22lib.core.progress import progress
 from iclr22lib.core.seeding import seed_everything
 from iclr22lib.core.training import check_finite
 from iclr22lib.grda.config import METHODS, GRDAConfig
-from iclr22lib.grda.data import DomainGraphData
+from iclr22lib.grda.data import TPT48, DomainGraphData, load_tpt48, tpt48_domains
+from iclr22lib.grda.embeddings import fit_embeddings
 from iclr22lib.grda.losses import (
     domain_classifier_loss,
     graph_discriminator_loss,
@@ -43,8 +44,17 @@ from iclr22lib.grda.models import (
     official_init,
 )
 
+#: Size of the state-graph embeddings fed to the encoder on TPT-48.
+TPT48_EMBED_DIM = 8
+#: Methods whose adversary reads the predictor's class probabilities or labels.
+CLASSIFICATION_ONLY = ("cdann", "mdd")
 LABELS = {
-    "source_only": "Source-Only", "dann": "DANN", "adda": "ADDA", "cdann": "CDANN", "mdd": "MDD", "grda": "GRDA"
+    "source_only": "Source-Only",
+    "dann": "DANN",
+    "adda": "ADDA",
+    "cdann": "CDANN",
+    "mdd": "MDD",
+    "grda": "GRDA",
 }
 
 
@@ -52,22 +62,26 @@ LABELS = {
 class RunResult:
     """One training run, evaluated after its last epoch (no model selection on target data).
 
-    ``domain_acc`` [N] accuracy of every domain over all its samples; ``d_loss`` / ``f_loss`` [epochs]
-    epoch means of the discriminator's and the prediction loss (``d_loss`` is NaN for Source-Only);
-    ``target_curve`` [epochs // eval_every] mean target accuracy during training.
+    ``domain_score`` [N] of every domain over its evaluation samples: accuracy for classification data,
+    mean squared error (summed over the output dimensions, in z-scored units) for regression data, as
+    ``metric`` says; ``target_score`` / ``source_score`` their means over target / source domains;
+    ``d_loss`` / ``f_loss`` [epochs] epoch means of the discriminator's and the prediction loss
+    (``d_loss`` is NaN for Source-Only); ``target_curve`` [epochs // eval_every] mean target score during
+    training.
     """
 
     method: str
     seed: int
     coupling: str
     lambda_d: float
-    domain_acc: np.ndarray
-    target_acc: float
-    source_acc: float
+    domain_score: np.ndarray
+    target_score: float
+    source_score: float
     d_loss: np.ndarray
     f_loss: np.ndarray
     target_curve: np.ndarray
     d_chance: float
+    metric: str = "accuracy"
 
     @property
     def label(self) -> str:
@@ -88,8 +102,13 @@ def build(method: str, data: DomainGraphData, cfg: GRDAConfig) -> Nets:
     """Encoder, predictor and the method's discriminator, initialised as ``cfg.init`` says."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+    if data.is_regression and method in CLASSIFICATION_ONLY:
+        raise ValueError(
+            f"method {method!r} needs class probabilities and does not apply to the regression data "
+            f"{data.name}; allowed there: {', '.join(m for m in METHODS if m not in CLASSIFICATION_ONLY)}"
+        )
     d_in, k = data.x.shape[-1], data.embed.shape[-1]
-    n_classes = int(data.y.max()) + 1
+    n_classes = data.y.shape[-1] if data.is_regression else int(data.y.max()) + 1
     nets = Nets(Encoder(d_in, k, cfg.hidden), Predictor(cfg.hidden, n_classes), None)
     if method == "grda":
         nets.disc = GraphDiscriminator(cfg.hidden, out_dim=k)
@@ -110,7 +129,11 @@ def build(method: str, data: DomainGraphData, cfg: GRDAConfig) -> Nets:
 
 
 def adversary_loss(
-    method: str, nets: Nets, e_in: torch.Tensor, logits: torch.Tensor, data: DomainGraphData,
+    method: str,
+    nets: Nets,
+    e_in: torch.Tensor,
+    logits: torch.Tensor,
+    data: DomainGraphData,
     nodes: torch.Tensor | None,
 ) -> torch.Tensor:
     """The loss the adversary of ``method`` minimises (and the encoder maximises).
@@ -132,15 +155,26 @@ def adversary_loss(
 
 
 @torch.no_grad()
-def domain_accuracy(nets: Nets, data: DomainGraphData) -> np.ndarray:
-    """[N] accuracy of every domain over all of its samples."""
+def domain_scores(nets: Nets, data: DomainGraphData) -> np.ndarray:
+    """[N] score of every domain on its evaluation samples: accuracy, or for regression data the squared
+    error summed over the outputs and averaged over samples."""
     nets.encoder.eval()
     nets.predictor.eval()
-    z = data.embed[:, None, :].expand(-1, data.x.shape[1], -1)
-    pred = nets.predictor(nets.encoder(data.x, z)).argmax(-1)
+    x, y = data.eval_set
+    z = data.embed[:, None, :].expand(-1, x.shape[1], -1)
+    out = nets.predictor(nets.encoder(x, z))
     nets.encoder.train()
     nets.predictor.train()
-    return (pred == data.y).float().mean(1).cpu().numpy()
+    if data.is_regression:
+        return ((out - y) ** 2).sum(-1).mean(1).cpu().numpy()
+    return (out.argmax(-1) == y).float().mean(1).cpu().numpy()
+
+
+def prediction_loss(out: torch.Tensor, y: torch.Tensor, regression: bool) -> torch.Tensor:
+    """Cross-entropy on logits ``out`` [M, C] and labels ``y`` [M], or MSE summed over outputs [M, o]."""
+    if regression:
+        return ((out - y) ** 2).sum(-1).mean()
+    return F.cross_entropy(out, y)
 
 
 def train_step(
@@ -155,13 +189,14 @@ def train_step(
     lambda_d: float,
     coupling: str,
 ) -> tuple[float, float]:
-    """One update of every network on a batch ``x`` [N, B, d], ``y`` [N, B]; returns (L_f, L_d)."""
+    """One update of every network on a batch ``x`` [N, B, d], ``y`` [N, B] (or [N, B, o]); returns
+    (L_f, L_d)."""
     opt_ef, opt_d = opts
     z = data.embed[:, None, :].expand(-1, x.shape[1], -1)
     e = nets.encoder(x, z)
     src = data.source_mask.to(x.device)
     logits = nets.predictor(e)  # [N, B, C], every domain
-    loss_f = F.cross_entropy(logits[src].flatten(0, 1), y[src].flatten())
+    loss_f = prediction_loss(logits[src].flatten(0, 1), y[src].flatten(0, 1), data.is_regression)
     if nets.disc is None:
         opt_ef.zero_grad()
         loss_f.backward()
@@ -212,7 +247,9 @@ def _train(data, method, cfg, seed, coupling, lambda_d, eval_every, max_steps) -
     nets = build(method, data, cfg)
     ef_params = [*nets.encoder.parameters(), *nets.predictor.parameters()]
     opt_ef = torch.optim.Adam(ef_params, lr=cfg.lr, betas=(0.9, 0.999), foreach=True)
-    opt_d = torch.optim.Adam(nets.disc.parameters(), lr=cfg.lr, foreach=True) if nets.disc is not None else None
+    opt_d = (
+        torch.optim.Adam(nets.disc.parameters(), lr=cfg.lr, foreach=True) if nets.disc is not None else None
+    )
     gamma = 0.5 ** (1.0 / cfg.lr_halflife)
     scheds = [torch.optim.lr_scheduler.ExponentialLR(o, gamma) for o in (opt_ef, opt_d) if o is not None]
     n_dom, n_per, d_in = data.x.shape
@@ -227,10 +264,15 @@ def _train(data, method, cfg, seed, coupling, lambda_d, eval_every, max_steps) -
         for s in range(steps):
             idx = order[:, s * b : (s + 1) * b]
             x = data.x.gather(1, idx[..., None].expand(-1, -1, d_in))
-            y = data.y.gather(1, idx)
-            nodes = sample_subgraph(data.adj, cfg.sample_v, gen).to(data.x.device) if method == "grda" else None
-            lf, ld = train_step(nets, (opt_ef, opt_d), method, x, y, data, nodes, lambda_d=lambda_d,
-                                coupling=coupling)
+            y = data.y.gather(
+                1, idx[..., None].expand(-1, -1, data.y.shape[-1]) if data.is_regression else idx
+            )
+            nodes = (
+                sample_subgraph(data.adj, cfg.sample_v, gen).to(data.x.device) if method == "grda" else None
+            )
+            lf, ld = train_step(
+                nets, (opt_ef, opt_d), method, x, y, data, nodes, lambda_d=lambda_d, coupling=coupling
+            )
             check_finite(lf, step=f"{epoch}.{s}", what=f"{method} prediction loss")
             ls_f.append(lf)
             ls_d.append(ld)
@@ -242,24 +284,29 @@ def _train(data, method, cfg, seed, coupling, lambda_d, eval_every, max_steps) -
         f_curve.append(float(np.mean(ls_f)))
         d_curve.append(float(np.mean(ls_d)))
         if (epoch + 1) % eval_every == 0:
-            t_curve.append(float(domain_accuracy(nets, data)[tgt].mean()))
+            t_curve.append(float(domain_scores(nets, data)[tgt].mean()))
         if max_steps is not None and done >= max_steps:
             break
-    acc = domain_accuracy(nets, data)
-    chance = {"grda": data.n_domains * math.log(2), "dann": math.log(data.n_domains),
-              "cdann": math.log(data.n_domains), "adda": math.log(2)}.get(method, math.nan)
+    score = domain_scores(nets, data)
+    chance = {
+        "grda": data.n_domains * math.log(2),
+        "dann": math.log(data.n_domains),
+        "cdann": math.log(data.n_domains),
+        "adda": math.log(2),
+    }.get(method, math.nan)
     return RunResult(
         method=method,
         seed=seed,
         coupling=coupling,
         lambda_d=lambda_d,
-        domain_acc=acc,
-        target_acc=float(acc[tgt].mean()),
-        source_acc=float(acc[list(data.sources)].mean()),
+        domain_score=score,
+        target_score=float(score[tgt].mean()),
+        source_score=float(score[list(data.sources)].mean()),
         d_loss=np.asarray(d_curve),
         f_loss=np.asarray(f_curve),
         target_curve=np.asarray(t_curve),
         d_chance=chance,
+        metric="mse" if data.is_regression else "accuracy",
     )
 
 
@@ -274,10 +321,29 @@ def compare(data: DomainGraphData, cfg: GRDAConfig) -> list[RunResult]:
     return [train(data, m, cfg, s, coupling=c, lambda_d=lam) for m, s, c, lam in progress(jobs, "runs")]
 
 
+def run_tpt48(cfg: GRDAConfig, task: str, root=None) -> tuple[TPT48, list[RunResult]]:
+    """TPT-48 task ``"EW"`` or ``"NS"``: state-graph embeddings, then every method of ``cfg.methods`` that
+    applies to regression (CDANN and MDD do not) for ``cfg.n_seeds`` seeds and ``cfg.tpt48_epochs``
+    epochs, with the fixed coupling. Scores are per-state MSE (see :func:`domain_scores`)."""
+    t = load_tpt48(task, root)
+    embed = fit_embeddings(torch.as_tensor(t.adj), dim=TPT48_EMBED_DIM, seed=cfg.seed)
+    embed = (embed - embed.mean(0)) / embed.std(0)  # unit scale, like the other inputs
+    data = tpt48_domains(t, embed)
+    methods = "+".join(m for m in cfg.method_list if m not in CLASSIFICATION_ONLY)
+    run_cfg = replace(cfg, methods=methods, epochs=cfg.tpt48_epochs, compare_official=False)
+    return t, compare(data, run_cfg)
+
+
+def level_scores(t: TPT48, score: np.ndarray) -> tuple[float, float, float, float]:
+    """Mean of ``score`` [48] over the target states of levels 1, 2 and 3, and over all targets."""
+    lv = t.level
+    return (*(float(score[lv == k].mean()) for k in (1, 2, 3)), float(score[lv > 0].mean()))
+
+
 def summarise(runs: list[RunResult]) -> dict[str, tuple[float, float]]:
-    """Mean and standard deviation of the target accuracy per run label, ``{label: (mean, sd)}``."""
+    """Mean and standard deviation of the target score per run label, ``{label: (mean, sd)}``."""
     out = {}
     for label in dict.fromkeys(r.label for r in runs):
-        accs = np.array([r.target_acc for r in runs if r.label == label])
+        accs = np.array([r.target_score for r in runs if r.label == label])
         out[label] = (float(accs.mean()), float(accs.std()))
     return out

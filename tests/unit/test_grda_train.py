@@ -19,7 +19,7 @@ def test_full_config_builds_and_runs_one_step():
     data = grda.load_dg(cfg.dataset)
     for method in cfg.method_list:
         r = grda.train(data, method, cfg, seed=0, max_steps=1)
-        assert r.domain_acc.shape == (15,) and len(r.f_loss) == 1 and 0 <= r.target_acc <= 1
+        assert r.domain_score.shape == (15,) and len(r.f_loss) == 1 and 0 <= r.target_score <= 1
         assert math.isfinite(r.f_loss[0]) and (method == "source_only" or math.isfinite(r.d_loss[0]))
 
 
@@ -28,7 +28,7 @@ def test_runs_are_reproducible():
     cfg = grda.config("smoke", hidden=16, epochs=2)
     a, b = (grda.train(data, "grda", cfg, seed=3) for _ in range(2))
     np.testing.assert_array_equal(a.d_loss, b.d_loss)
-    np.testing.assert_array_equal(a.domain_acc, b.domain_acc)
+    np.testing.assert_array_equal(a.domain_score, b.domain_score)
 
 
 def test_fixed_coupling_trains_the_discriminator_and_official_lambda_one_freezes_it():
