@@ -12,7 +12,8 @@ from .models import MODELS
 
 @dataclass(frozen=True)
 class InDomainConfig(RunConfig):
-    """Supervised factor regression on procedural sprites, per split kind and model family."""
+    """Factor regression on procedural sprites, per split kind and model family (supervised, or a VAE
+    trained without labels / with weak labels followed by a supervised read-out)."""
 
     resolution: int = knob(64, choices=(32, 64), help="image side length in pixels")
     grid_sizes: tuple[int, ...] = knob((3, 6, 40, 32, 32), help="values of shape, scale, orientation, x, y")
@@ -21,11 +22,15 @@ class InDomainConfig(RunConfig):
     )
     ratio: float = knob(0.2, low=0.05, high=0.5, help="held-out ratio r of the structured splits (dSprites: 0.2)")
     splits: tuple[str, ...] = knob(SPLITS, help=f"split kinds to run, from {SPLITS}")
-    models: tuple[str, ...] = knob(("cnn", "coordconv", "mlp"), help=f"model families, from {MODELS}")
+    models: tuple[str, ...] = knob(MODELS, help=f"model families, from {MODELS}")
     n_seeds: int = knob(3, low=1, high=20, help="training runs per (split, model)")
     epochs: int = knob(5, low=1, high=1000, help="passes over the training split")
     batch_size: int = knob(256, low=1, high=65536, help="minibatch size")
     lr: float = knob(1e-3, low=1e-6, high=1.0, help="Adam learning rate")
+    latent: int = knob(10, low=1, high=256, help="VAE families: latent dimensions")
+    beta: float = knob(1.0, low=0.0, high=100.0, help="VAE families: weight of the KL to the N(0, I) prior")
+    slow_gamma: float = knob(10.0, low=0.0, high=1000.0, help="SlowVAE: weight of the Laplace transition prior")
+    slow_rate: float = knob(6.0, low=0.01, high=100.0, help="SlowVAE: rate of the Laplace transition prior")
     max_test: int = knob(0, low=0, high=10_000_000, help="evaluate on at most this many test points (0: all)")
 
 

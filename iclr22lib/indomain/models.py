@@ -1,4 +1,4 @@
-"""Supervised regressors of the generative factors: a CNN, a CoordConv CNN and an MLP.
+"""Supervised regressors of the generative factors: a CNN, a CoordConv CNN, a ResNet-18 and an MLP.
 
 Every model maps ``[B, 1, H, W]`` images to ``[B, K]`` factor predictions.
 """
@@ -10,7 +10,9 @@ import math
 import torch
 from torch import nn
 
-MODELS = ("cnn", "coordconv", "mlp")
+#: Supervised families built here; the VAE families of :mod:`.vae` add ``beta_vae``, ``ada_gvae``, ``slow_vae``.
+SUPERVISED = ("cnn", "coordconv", "resnet18", "mlp")
+MODELS = (*SUPERVISED, "beta_vae", "ada_gvae", "slow_vae")
 
 
 class CNN(nn.Module):
@@ -64,9 +66,45 @@ class MLP(nn.Module):
         return self.net(x)
 
 
+class _BasicBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
+            nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out),
+        )  # fmt: skip
+        self.skip = (
+            nn.Identity() if stride == 1 and c_in == c_out
+            else nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+        )  # fmt: skip
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.body(x) + self.skip(x))
+
+
+class ResNet18(nn.Module):
+    """ResNet-18 trained from scratch: a 3x3 stem (stride 2 at 64x64, 1 at 32x32, no max-pool), four
+    stages of two basic blocks with 64, 128, 256, 512 channels, global average pooling, a linear head."""
+
+    def __init__(self, n_factors: int, resolution: int = 64, width: int = 64):
+        super().__init__()
+        stride = 2 if resolution >= 64 else 1
+        layers: list[nn.Module] = [nn.Conv2d(1, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+        c = width
+        for i, mult in enumerate((1, 2, 4, 8)):
+            w = width * mult
+            layers += [_BasicBlock(c, w, 1 if i == 0 else 2), _BasicBlock(w, w, 1)]
+            c = w
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, n_factors)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 def build_model(name: str, n_factors: int, resolution: int) -> nn.Module:
-    """A fresh model by name (one of :data:`MODELS`)."""
-    table = {"cnn": CNN, "coordconv": CoordConvCNN, "mlp": MLP}
+    """A fresh supervised model by name (one of :data:`SUPERVISED`; the VAE families are built by the trainer)."""
+    table = {"cnn": CNN, "coordconv": CoordConvCNN, "resnet18": ResNet18, "mlp": MLP}
     if name not in table:
-        raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
+        raise ValueError(f"unknown supervised model {name!r}; choose from {SUPERVISED}")
     return table[name](n_factors, resolution)

@@ -14,6 +14,7 @@ from .grid import Grid, Split, make_split
 from .metrics import r2_per_factor
 from .models import build_model
 from .sprites import render_indices
+from .vae import VAE_MODELS, ConvVAE, ReadoutModel, sample_pairs, vae_loss
 
 
 @dataclass
@@ -46,17 +47,65 @@ def predict(model: torch.nn.Module, grid: Grid, points: np.ndarray, *, resolutio
     return torch.cat(out).numpy() if out else np.zeros((0, len(grid.sizes)), np.float32)
 
 
-def train_regressor(model_name: str, grid: Grid, train_points: np.ndarray, *, resolution: int, epochs: int,
-                    batch_size: int, lr: float, seed: int, device, max_steps: int | None = None,
-                    orientation_span: float = 360.0):
-    """Train ``model_name`` with Adam on MSE to the normalised factors of ``train_points``.
-
-    Returns ``(model, loss_curve)`` with the mean loss of every epoch.
-    """
+def train_vae(kind: str, grid: Grid, train_points: np.ndarray, *, resolution: int, epochs: int, batch_size: int,
+              lr: float, seed: int, device, latent: int = 10, beta: float = 1.0, gamma: float = 10.0,
+              rate: float = 6.0, max_steps: int | None = None, orientation_span: float = 360.0):
+    """Fit a :class:`~.vae.ConvVAE` of ``kind`` (β-VAE, Ada-GVAE or SlowVAE) on the training images only
+    (pairs are drawn inside the split); returns ``(vae, loss_curve)``."""
     torch.manual_seed(seed)
     gen = np.random.default_rng(seed)
-    model = build_model(model_name, len(grid.sizes), resolution).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    vae = ConvVAE(latent, resolution).to(device)
+    opt = torch.optim.Adam(vae.parameters(), lr=lr)
+    idx_all = grid.indices()
+    in_split = np.zeros(grid.total, dtype=bool)
+    in_split[train_points] = True
+    draw = dict(resolution=resolution, device=device, orientation_span=orientation_span)
+    curve, step = [], 0
+    for _epoch in progress(range(epochs), desc=kind):
+        order = gen.permutation(train_points)
+        total, count = 0.0, 0
+        for i in range(0, len(order), batch_size):
+            idx = idx_all[order[i : i + batch_size]]
+            x1 = render_indices(torch.as_tensor(idx), grid.sizes, **draw)
+            x2 = None
+            if kind != "beta_vae":
+                x2 = render_indices(torch.as_tensor(sample_pairs(kind, idx, grid.sizes, in_split, gen)), grid.sizes, **draw)
+            loss = vae_loss(kind, vae, x1, x2, beta=beta, gamma=gamma, rate=rate)
+            check_finite(loss.item(), step=step, what=f"{kind} loss")
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total, count, step = total + loss.item() * len(idx), count + len(idx), step + 1
+            if max_steps is not None and step >= max_steps:
+                break
+        curve.append(total / max(count, 1))
+        if max_steps is not None and step >= max_steps:
+            break
+    return vae.eval(), np.array(curve)
+
+
+def train_regressor(model_name: str, grid: Grid, train_points: np.ndarray, *, resolution: int, epochs: int,
+                    batch_size: int, lr: float, seed: int, device, max_steps: int | None = None,
+                    orientation_span: float = 360.0, vae_kw: dict | None = None):
+    """Train ``model_name`` with Adam on MSE to the normalised factors of ``train_points``.
+
+    For the VAE families the VAE is first fitted without labels (:func:`train_vae`, options ``vae_kw``),
+    then only an MLP read-out on its frozen posterior means is trained here.
+    Returns ``(model, loss_curve)`` with the mean regression loss of every epoch.
+    """
+    if model_name in VAE_MODELS:
+        vae, _ = train_vae(model_name, grid, train_points, resolution=resolution, epochs=epochs,
+                           batch_size=batch_size, lr=lr, seed=seed, device=device, max_steps=max_steps,
+                           orientation_span=orientation_span, **(vae_kw or {}))
+        torch.manual_seed(seed)
+        model = ReadoutModel(vae, len(grid.sizes)).to(device)
+        params = list(model.head.parameters())
+    else:
+        torch.manual_seed(seed)
+        model = build_model(model_name, len(grid.sizes), resolution).to(device)
+        params = list(model.parameters())
+    gen = np.random.default_rng(seed)
+    opt = torch.optim.Adam(params, lr=lr)
     idx_all = torch.as_tensor(grid.indices())
     targets = torch.as_tensor(grid.targets(grid.indices()))
     curve, step = [], 0
@@ -86,8 +135,9 @@ def train_regressor(model_name: str, grid: Grid, train_points: np.ndarray, *, re
 def run_one(model_name: str, grid: Grid, split: Split, cfg, seed: int, *, max_steps: int | None = None) -> Run:
     """Train on ``split.train`` and score on the test set (capped at ``cfg.max_test``) and OOD subsets."""
     kw = dict(resolution=cfg.resolution, device=cfg.device, orientation_span=cfg.orientation_span)
+    vae_kw = dict(latent=cfg.latent, beta=cfg.beta, gamma=cfg.slow_gamma, rate=cfg.slow_rate)
     model, curve = train_regressor(model_name, grid, split.train, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                   lr=cfg.lr, seed=seed, max_steps=max_steps, **kw)
+                                   lr=cfg.lr, seed=seed, max_steps=max_steps, vae_kw=vae_kw, **kw)
     rng = np.random.default_rng(seed + 1)
 
     def cap(points):

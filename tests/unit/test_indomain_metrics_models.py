@@ -25,7 +25,7 @@ def test_r2_perfect_mean_and_hand_computed():
         ch.r2_per_factor(y[:, :1], y, g.sizes)
 
 
-@pytest.mark.parametrize("name", ch.MODELS)
+@pytest.mark.parametrize("name", ch.SUPERVISED)
 @pytest.mark.parametrize("res", [32, 64])
 def test_models_map_images_to_factors(name, res):
     m = ch.build_model(name, 5, res)
@@ -33,10 +33,12 @@ def test_models_map_images_to_factors(name, res):
 
 
 def test_full_config_builds_and_runs_one_step():
-    cfg = ch.config("full", allow_cpu_full=True, max_test=64, n_seeds=1, splits=("extrapolation",), models=("cnn",))
+    assert ch.FULL.models == ch.MODELS and len(ch.MODELS) == 7  # all seven families at full scale
+    cfg = ch.config("full", allow_cpu_full=True, max_test=64, n_seeds=1, splits=("extrapolation",),
+                    models=("resnet18", "slow_vae"), batch_size=16)  # fmt: skip
     assert ch.FULL.resolution == 64 and ch.FULL.grid_sizes == (3, 6, 40, 32, 32) and len(ch.FULL.splits) == 4
     runs = ch.run_experiment(cfg, max_steps=1)
-    assert len(runs) == 1 and runs[0].r2.shape == (5,) and len(runs[0].loss_curve) == 1
+    assert len(runs) == 2 and all(r.r2.shape == (5,) and len(r.loss_curve) == 1 for r in runs)
     assert set(runs[0].ood_r2) == {"scale", "orientation", "x", "y"}
 
 
