@@ -3,9 +3,11 @@ that finds *virtual neighbours*, for nodes with few or no links.
 
 Public API: :func:`config` (SMOKE/FULL presets), the degree groups (:func:`degree_groups`,
 :func:`cut_isolated_edges`), the models (:class:`SEGCN`, :class:`ColdBrewStudent`, baselines),
-:func:`virtual_neighbours`, :func:`se_penalty`, :func:`fcr`, and the experiment (:func:`run_experiment`).
+:func:`virtual_neighbours`, :func:`se_penalty`, :func:`fcr`, the experiment (:func:`run_experiment`) and the
+full-scale studies (:mod:`iclr22lib.coldbrew.sweeps`: depth grid, K and η sweeps, cut-edge MRR).
 """
 
+from iclr22lib.coldbrew import sweeps
 from iclr22lib.coldbrew.config import (
     FULL,
     GROUPS,
@@ -88,6 +90,7 @@ __all__ = [
     "run_experiment",
     "run_seed",
     "se_penalty",
+    "sweeps",
     "train_gcn",
     "train_graphmlp",
     "train_mlp",

@@ -57,6 +57,7 @@ class ColdBrewConfig(RunConfig):
     graphmlp_weight: float = knob(1.0, low=0.0, high=1e3, help="GraphMLP contrastive-loss weight")
     graphmlp_batch: int = knob(1000, low=2, high=100_000, help="GraphMLP nodes per contrastive batch")
     with_sage: bool = knob(False, help="also train the GraphSAGE baseline")
+    extras: bool = knob(False, help="also run the depth grid (Table 6, FCR grid), K / eta sweeps, cut-edge MRR")
     eval_every: int = knob(5, low=1, high=1000, help="epochs between validation checks")
 
     @property
@@ -66,7 +67,9 @@ class ColdBrewConfig(RunConfig):
 
 SMOKE = ColdBrewConfig(scale="smoke", epochs=150, mlp_epochs=150, graphmlp_batch=300)
 #: The paper's protocol: 10 seeds, 1500 steps per stage as in the official code, GraphSAGE included.
-FULL = ColdBrewConfig(scale="full", n_seeds=10, epochs=1500, mlp_epochs=1500, with_sage=True, eval_every=1)
+FULL = ColdBrewConfig(
+    scale="full", n_seeds=10, epochs=1500, mlp_epochs=1500, with_sage=True, eval_every=1, extras=True
+)
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
