@@ -1,0 +1,110 @@
+"""GIANT-XRT (Chien et al., ICLR 2022): node features from a text encoder fine-tuned to predict each
+node's neighbourhood as an extreme multi-label problem over a hierarchical label tree, coarse to fine.
+
+Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_citeseer_text`, :class:`TextGraph`,
+:func:`random_split`); the XMC problem (:func:`tfidf_features`, :func:`neighbour_targets`, :func:`pifa`,
+:func:`balanced_kmeans_tree`, :class:`LabelTree`, :func:`multiresolution_targets`); encoders
+(:class:`TfidfMLPEncoder`, :class:`TransformerEncoder`, :func:`load_minilm`); XR fine-tuning
+(:func:`train_xr`, :class:`XRSchedule`, :func:`squared_hinge`, :func:`shortlist`, :func:`flat_tree`,
+:func:`precision_at_k`, :func:`train_link_prediction`); downstream (:func:`fit_classifier`,
+:class:`Classifier`) and the experiment (:func:`build_problem`, :func:`fine_tune`, :func:`svd_features`,
+:func:`level_precision`, :func:`evaluate_features`).
+"""
+
+from iclr22lib.giant.config import FULL, SMOKE, GiantConfig, config
+from iclr22lib.giant.data import (
+    CITESEER_TEXT_STATS,
+    CLASSES,
+    TextGraph,
+    load_citeseer_text,
+    random_split,
+    undirected_edges,
+)
+from iclr22lib.giant.downstream import MODELS, Classifier, fit_classifier, standardise
+from iclr22lib.giant.encoders import TfidfMLPEncoder, TransformerEncoder, load_minilm
+from iclr22lib.giant.experiment import (
+    XMCProblem,
+    build_problem,
+    evaluate_features,
+    fine_tune,
+    level_precision,
+    schedule,
+    svd_features,
+)
+from iclr22lib.giant.xmc import (
+    LabelTree,
+    balanced_kmeans_tree,
+    multiresolution_targets,
+    neighbour_targets,
+    pifa,
+    tfidf_features,
+)
+from iclr22lib.giant.xr import (
+    Head,
+    SparseRows,
+    XRResult,
+    XRSchedule,
+    flat_tree,
+    precision_at_k,
+    shortlist,
+    squared_hinge,
+    train_link_prediction,
+    train_xr,
+)
+
+#: Test accuracy (%) with GIANT-XRT features from the official README (pecos examples/giant-xrt),
+#: and with the OGB default features where the paper's abstract gives them (papers100M).
+PAPER_RESULTS = {
+    ("ogbn-arxiv", "mlp"): 73.06,
+    ("ogbn-arxiv", "sage"): 74.35,
+    ("ogbn-products", "mlp"): 80.49,
+    ("ogbn-papers100M", "mlp"): 61.06,
+    ("ogbn-papers100M", "sgc"): 66.19,
+}
+#: ogbn-papers100M from the abstract: (OGB features, GIANT) test accuracy %.
+PAPER_PAPERS100M = {"mlp": (47.24, 61.10), "sgc": (63.29, 66.10), "gamlp": (68.25, 69.67)}
+
+__all__ = [
+    "CITESEER_TEXT_STATS",
+    "CLASSES",
+    "FULL",
+    "MODELS",
+    "PAPER_PAPERS100M",
+    "PAPER_RESULTS",
+    "SMOKE",
+    "Classifier",
+    "GiantConfig",
+    "Head",
+    "LabelTree",
+    "SparseRows",
+    "TextGraph",
+    "TfidfMLPEncoder",
+    "TransformerEncoder",
+    "XMCProblem",
+    "XRResult",
+    "XRSchedule",
+    "balanced_kmeans_tree",
+    "build_problem",
+    "config",
+    "evaluate_features",
+    "fine_tune",
+    "fit_classifier",
+    "flat_tree",
+    "level_precision",
+    "load_citeseer_text",
+    "load_minilm",
+    "multiresolution_targets",
+    "neighbour_targets",
+    "pifa",
+    "precision_at_k",
+    "random_split",
+    "schedule",
+    "shortlist",
+    "squared_hinge",
+    "standardise",
+    "svd_features",
+    "tfidf_features",
+    "train_link_prediction",
+    "train_xr",
+    "undirected_edges",
+]

@@ -1,0 +1,83 @@
+"""Scales and the validated config of the GIANT-XRT chapter (chapter 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.giant.downstream import MODELS
+
+
+@dataclass(frozen=True)
+class GiantConfig(RunConfig):
+    """Label tree, the two encoders, the XR schedule, the baselines and the downstream protocol."""
+
+    vocab: int = knob(3000, low=100, high=1_000_000, help="TF-IDF vocabulary (word 1-2 grams)")
+    svd_dim: int = knob(128, low=8, high=4096, help="dimension of the TF-IDF + SVD baseline features")
+    branching: int = knob(8, choices=(2, 4, 8, 16, 32), help="children per node of the label tree")
+    max_leaf: int = knob(16, low=2, high=10_000, help="labels per leaf cluster at most")
+    levels: int = knob(
+        3, low=1, high=10, help="tree levels fine-tuned, coarse first (the labels are the last)"
+    )
+    negatives: str = knob("tfn+man", choices=("tfn", "man", "tfn+man"), help="shortlist negatives")
+    topk: int = knob(4, low=1, high=1000, help="previous-level predictions whose children join the shortlist")
+    mlp_dim: int = knob(256, low=8, high=4096, help="output width of the TF-IDF MLP encoder")
+    mlp_steps: int = knob(100, low=1, high=1_000_000, help="XR steps per level, TF-IDF MLP encoder")
+    mlp_lr: float = knob(1e-3, low=1e-6, high=1.0, help="encoder learning rate, TF-IDF MLP encoder")
+    use_lm: bool = knob(True, help="also run the pretrained transformer (MiniLM) encoder")
+    max_len: int = knob(32, low=8, high=512, help="transformer: tokens per text")
+    trainable_layers: int = knob(
+        1, low=1, high=6, help="transformer: top layers fine-tuned (the rest cached)"
+    )
+    lm_steps: int = knob(100, low=1, high=1_000_000, help="XR steps per level, transformer")
+    lm_lr: float = knob(3e-4, low=1e-7, high=1.0, help="encoder learning rate, transformer")
+    batch: int = knob(32, low=2, high=4096, help="XR batch size (nodes)")
+    head_lr: float = knob(1e-2, low=1e-6, high=1.0, help="ranker-head learning rate")
+    baselines: bool = knob(
+        True, help="link-prediction and flat (one level) baselines of the TF-IDF MLP encoder"
+    )
+    lm_baselines: bool = knob(False, help="the same two baselines for the transformer encoder")
+    models: str = knob("mlp,gcn", help="downstream models, comma-separated from mlp, gcn, sage, sgc")
+    n_seeds: int = knob(3, low=1, high=100, help="downstream seeds (random stratified 60/20/20 splits)")
+    epochs: int = knob(100, low=1, high=100_000, help="downstream training epochs (best validation kept)")
+    hidden: int = knob(64, low=4, high=4096, help="downstream hidden width")
+
+    @property
+    def model_list(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.models.split(",") if m.strip())
+
+
+SMOKE = GiantConfig(scale="smoke")
+#: The full protocol on one GPU: the whole transformer fine-tuned over all levels with longer texts,
+#: all four downstream models, ten seeds.
+FULL = GiantConfig(
+    scale="full",
+    vocab=20000,
+    svd_dim=384,
+    levels=4,
+    mlp_steps=600,
+    max_len=256,
+    trainable_layers=6,
+    lm_steps=1500,
+    lm_baselines=True,
+    lm_lr=5e-5,
+    batch=32,
+    models="mlp,gcn,sage,sgc",
+    n_seeds=10,
+    epochs=300,
+    hidden=256,
+)
+PRESETS = {"smoke": SMOKE, "full": FULL}
+
+
+def config(
+    scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs
+) -> GiantConfig:
+    """Validate the notebook's parameters, seed everything and return the chapter's config."""
+    cfg = resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch02"
+    )
+    bad = [m for m in cfg.model_list if m not in MODELS]
+    if bad or not cfg.model_list:
+        raise ConfigError(f"models={cfg.models!r}: unknown {bad}; choose from {', '.join(MODELS)}")
+    return cfg

@@ -1,0 +1,458 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Trans-Encoder: a bi-encoder and a cross-encoder teaching each other without labels
+#
+# Two model shapes compete for sentence-pair tasks such as semantic textual similarity (STS). A
+# **bi-encoder** embeds each sentence on its own and compares the two vectors: fast, since every
+# sentence is encoded once, but the two sentences never look at each other. A **cross-encoder** reads
+# the concatenated pair and outputs one score: every token of one sentence attends to every token of
+# the other, which makes it more accurate when trained with labels, but it needs labelled pairs to
+# learn anything at all. Liu et al. {cite}`liu2022transencoder` ask what happens without any labels.
+# Their answer, *Trans-Encoder*, starts from an unsupervised contrastive bi-encoder (SimCSE), lets it
+# label a pool of unlabelled sentence pairs, trains a cross-encoder on those pseudo-labels, lets the
+# cross-encoder label the same pool, trains the bi-encoder back on them, and repeats. Each direction
+# is a *self-distillation*; running two different models and averaging their pseudo-labels is
+# *mutual distillation*. On seven STS test sets the paper reports about +4 points of average
+# Spearman correlation over the SimCSE start, for the bi- and the cross-encoder alike.
+#
+# The method needs an unsupervised starting point, and none can be downloaded here. We build two:
+# **(a)** the only pretrained encoder on disk, a MiniLM sentence encoder that was already trained
+# *with* supervision on sentence pairs (so it is not the paper's setting and leaves little to gain),
+# and **(b)** a tiny BERT pretrained in this notebook by masked-language modelling on the unlabelled
+# sentences, then tuned with unsupervised SimCSE: the paper's recipe in miniature.
+#
+# ```{admonition} How to run this chapter
+# :class: tip
+# - **Read**: this page shows the outputs of the run named in the configuration cell below.
+# - **JupyterLab**: open `notebooks/ch07_trans_encoder.py` (Jupytext opens it as a notebook).
+# - **Re-run with other parameters**: `iclr22 run ch07 -p CYCLES 3 -p TARGET_SCALE raw`, or `papermill`
+#   on the `.ipynb` with `-p SCALE full` on a GPU machine (full pool, all seven test sets, three
+#   cycles, self- and mutual distillation).
+# - **Source**: {download}`the chapter's .py source <../../notebooks/ch07_trans_encoder.py>`.
+# ```
+
+# %% tags=["parameters"]
+SCALE = "smoke"  # "smoke": 2 CPU cores, ~3 min | "full": the paper's protocol on one GPU
+SEED = 0
+DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
+STARTS = "both"  # "both" | "tiny" | "minilm"
+MUTUAL = False  # also distil the two starts into each other (needs both starts)
+POOL_PAIRS = 800  # unlabelled pairs the tiny BERT learns from
+CYCLES = 1  # distillation cycles from the tiny BERT start
+TARGET_SCALE = "minmax"  # bi cosines -> BCE targets: "minmax" | "clamp" | "raw" (official)
+CROSS_INIT = "bi"  # a new cross-encoder starts from the current "bi" encoder or the "plm" (official)
+
+# %% [markdown]
+# The library checks every parameter, seeds Python, NumPy and torch, and prints what it resolved:
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from iclr22lib import transencoder as te
+from iclr22lib.core.device import hardware_summary
+from iclr22lib.core.plotting import use_book_style
+from iclr22lib.core.results import Metric, save_record
+
+cfg = te.config(
+    SCALE,
+    seed=SEED,
+    device=DEVICE,
+    starts=STARTS,
+    mutual=MUTUAL,
+    pool_pairs=POOL_PAIRS,
+    cycles=CYCLES,
+    target_scale=TARGET_SCALE,
+    cross_init=CROSS_INIT,
+)
+use_book_style()
+print(cfg.describe())
+print("hardware:", hardware_summary(cfg.device))
+
+# %% [markdown]
+# ## The method
+#
+# **Two scorers.** A bi-encoder $f$ maps a sentence to a vector (here the mean of the last layer's
+# token states, or its [CLS] state) and scores a pair by the cosine
+# $s_{\text{bi}}(a,b) = \cos\bigl(f(a), f(b)\bigr)$. A cross-encoder $g$ reads
+# `[CLS] a [SEP] b [SEP]` and a linear head on the [CLS] state gives a logit $x$; we score with
+# $s_{\text{cross}}(a,b) = \tfrac12\bigl[\sigma(g(a,b)) + \sigma(g(b,a))\bigr]$, both orders averaged so
+# that the score is symmetric like the cosine.
+#
+# **The pool.** Unlabelled pairs $P = \{(a_n, b_n)\}$: every pair of the STS 2012–2016, STS Benchmark and
+# SICK files with its gold score thrown away, de-duplicated. The test pairs are in the pool, as in
+# the paper: the setting is transductive, but no label is ever read.
+#
+# **The start.** Unsupervised SimCSE {cite}`gao2021simcse`: each sentence of a batch is encoded twice
+# with different dropout masks, $h_i$ and $h_i'$, and must recognise its twin among the batch,
+#
+# $$\mathcal L_{\text{SimCSE}} = -\frac1B \sum_{i=1}^{B} \log
+# \frac{\exp(\cos(h_i, h_i')/\tau)}{\sum_{j=1}^{B} \exp(\cos(h_i, h_j')/\tau)}, \qquad \tau = 0.05 .$$
+#
+# **One cycle.** (1) The bi-encoder labels the pool, $y_n = s_{\text{bi}}(a_n, b_n)$, rescaled to
+# $[0,1]$. (2) A fresh cross-encoder (initialised from the PLM, or from the bi-encoder's
+# transformer) learns these soft labels, on both orders of every pair, with binary cross-entropy:
+#
+# $$\mathcal L_{\text{BCE}} = -\frac1{2N}\sum_{n}\sum_{(u,v)\in\{(a_n,b_n),(b_n,a_n)\}}
+# \bigl[y_n \log\sigma(g(u,v)) + (1-y_n)\log\bigl(1-\sigma(g(u,v))\bigr)\bigr].$$
+#
+# (3) The cross-encoder labels the pool, $z_n = s_{\text{cross}}(a_n, b_n)$. (4) The bi-encoder,
+# restarted from its contrastive start, regresses its cosine onto them,
+# $\mathcal L_{\text{MSE}} = \frac1N\sum_n \bigl(\cos(f(a_n), f(b_n)) - z_n\bigr)^2$.
+# Knowledge passes between cycles only through the pseudo-labels. After the last cycle the bi- and the
+# cross-encoder of the cycle with the best STS-B *dev* Spearman are kept (the only use of gold labels,
+# for model selection, as in SimCSE and in the official code). **Mutual distillation** runs two models
+# side by side and trains both on the average of their pseudo-labels in each direction.
+#
+# **Evaluation.** Spearman's rank correlation ×100 between a model's scores and the gold scores, per
+# test set (each SemEval year's subsets pooled into one list).
+
+# %% [markdown]
+# ## The data
+#
+# The loaders read the original files; their sizes must match the published ones (SentEval's counts
+# for STS12–16, the STS Benchmark paper for STS-B, the SICK paper for SICK):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name in te.ALL_SETS:
+    n = len(te.load_sts(name))
+    print(
+        f"{name:<11} {n:>5} scored pairs (published {te.PUBLISHED_SIZES[name]}): "
+        f"{'ok' if n == te.PUBLISHED_SIZES[name] else 'MISMATCH'}"
+    )
+data = te.prepare(cfg)
+print(
+    f"pool: {len(data.pool_enc)} unlabelled pairs for the tiny BERT, {len(data.minilm_pool_enc)} for MiniLM; "
+    f"MLM text: {len(data.mlm_tokens)} sequences; dev: {len(data.dev)} STS-B dev pairs"
+)
+print("test sets:", ", ".join(f"{k} ({len(v)})" for k, v in data.tests.items()))
+print("gold labels in the pool:", "none" if data.pool_enc.gold is None else "PRESENT")
+
+# %% [markdown]
+# ## Start (b): a tiny BERT, pretrained here, then SimCSE
+#
+# A BERT with {glue:text}`ch07_layers` layers of width {glue:text}`ch07_hidden` (MiniLM's word-piece
+# vocabulary) learns masked-language modelling from scratch on the unlabelled pool's pairs, packed as
+# `[CLS] a [SEP] b [SEP]` the way BERT itself was pretrained on sentence pairs. Then a copy of it is
+# tuned with SimCSE on the pool's sentences. The masked-LM encoder is kept as the cross-encoder's
+# "PLM"; the SimCSE encoder is the bi-encoder start.
+
+# %%
+tiny = te.build_tiny_start(cfg, data) if cfg.starts in ("both", "tiny") else None
+glue("ch07_layers", str(cfg.tiny_layers), display=False)
+glue("ch07_hidden", str(cfg.tiny_hidden), display=False)
+if tiny is not None:
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, losses, title in zip(
+        axes, (tiny.mlm_losses, tiny.simcse_losses), ("masked-LM", "SimCSE"), strict=True
+    ):
+        k = max(1, len(losses) // 20)
+        ax.plot(np.arange(len(losses)), losses, color="C0", alpha=0.3)
+        ax.plot(np.arange(k - 1, len(losses)), np.convolve(losses, np.ones(k) / k, mode="valid"), color="C0")
+        ax.set(title=f"{title} loss", xlabel="step", ylabel="nats")
+    fig.tight_layout()
+    plt.show()
+    print(f"STS-B dev Spearman x100: after MLM {tiny.dev_mlm:.1f}, after SimCSE {tiny.dev_simcse:.1f}")
+
+# %% [markdown]
+# ## Self-distillation cycles from the tiny BERT
+
+# %%
+logs = {}
+if tiny is not None:
+    logs["tiny BERT"] = te.run_cycles([tiny.member], data.pool_enc, data.dev, te.cycle_settings(cfg, "tiny"))
+    for lg in logs["tiny BERT"]:
+        print(
+            f"cycle {lg.cycle}: dev bi {lg.dev_bi['tiny BERT']:.1f}, cross {lg.dev_cross['tiny BERT']:.1f}; "
+            f"BCE {lg.cross_losses['tiny BERT'][0]:.3f} -> {np.mean(lg.cross_losses['tiny BERT'][-5:]):.3f}, "
+            f"MSE {lg.bi_losses['tiny BERT'][0]:.4f} -> {np.mean(lg.bi_losses['tiny BERT'][-5:]):.4f}"
+        )
+
+# %% [markdown]
+# ## Start (a): the pretrained MiniLM
+#
+# The same cycle from the supervised MiniLM sentence encoder; its transformer with a new one-logit
+# head is the cross-encoder's starting point.
+
+# %%
+minilm = te.build_minilm_start(cfg, data) if cfg.starts in ("both", "minilm") else None
+if minilm is not None:
+    dev_minilm_start = te.evaluate_bi(minilm.bi_start, data.dev)
+    logs["MiniLM"] = te.run_cycles([minilm], data.minilm_pool_enc, data.dev, te.cycle_settings(cfg, "minilm"))
+    print(f"MiniLM start: dev bi {dev_minilm_start:.1f}")
+    for lg in logs["MiniLM"]:
+        print(f"cycle {lg.cycle}: dev bi {lg.dev_bi['MiniLM']:.1f}, cross {lg.dev_cross['MiniLM']:.1f}")
+
+# %% [markdown]
+# ## Mutual distillation
+#
+# With `MUTUAL = True` (the full preset), the tiny BERT and MiniLM are trained on the average of their
+# pseudo-labels, each model keeping its own start and PLM.
+
+# %%
+mutual_members = []
+if cfg.mutual:
+    mutual_members = [
+        te.Member("tiny BERT (mutual)", tiny.member.bi_start, tiny.member.plm),
+        te.Member("MiniLM (mutual)", minilm.bi_start, minilm.plm),
+    ]
+    logs["mutual"] = te.run_cycles(mutual_members, data.pool_enc, data.dev, te.cycle_settings(cfg, "mutual"))
+    for lg in logs["mutual"]:
+        print(
+            f"cycle {lg.cycle}:",
+            "; ".join(f"{k}: dev bi {lg.dev_bi[k]:.1f}, cross {lg.dev_cross[k]:.1f}" for k in lg.dev_bi),
+        )
+else:
+    print("mutual distillation not run at this scale (MUTUAL = False)")
+
+# %% [markdown]
+# ## The cycle curve
+#
+# STS-B dev Spearman of the bi-encoder (solid) and the cross-encoder (dashed) after each cycle;
+# cycle 0 is the start.
+
+# %%
+starts_dev = {}
+if tiny is not None:
+    starts_dev["tiny BERT"] = tiny.dev_simcse
+if minilm is not None:
+    starts_dev["MiniLM"] = dev_minilm_start
+for m in mutual_members:
+    starts_dev[m.name] = starts_dev[m.name.replace(" (mutual)", "")]
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+colour = 0
+for lgs in logs.values():
+    for name in lgs[0].dev_bi:
+        c, colour = f"C{colour}", colour + 1
+        ax.plot(
+            range(len(lgs) + 1),
+            [starts_dev[name]] + [lg.dev_bi[name] for lg in lgs],
+            "o-",
+            color=c,
+            label=f"{name}: bi",
+        )
+        ax.plot(
+            range(1, len(lgs) + 1), [lg.dev_cross[name] for lg in lgs], "s--", color=c, label=f"{name}: cross"
+        )
+ax.set(xlabel="cycle", ylabel="STS-B dev Spearman x100", title="Trans-Encoder cycles")
+ax.legend(loc="best", fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## Results on the test sets
+#
+# Spearman ×100 of the start, the best-dev bi-encoder and the best-dev cross-encoder, per test set
+# (at smoke scale STS-B test and SICK-R test, each a random subset; the full preset runs all seven
+# sets whole), beside the paper's average over its seven sets.
+
+# %%
+results = {}
+if tiny is not None:
+    results["tiny BERT"] = te.score_member(tiny.member, data.tests)
+if minilm is not None:
+    results["MiniLM"] = te.score_member(minilm, data.tests)
+for m in mutual_members:
+    results[m.name] = te.score_member(m, data.tests)
+rows = []
+for model, sc in results.items():
+    for row, vals in sc.table().items():
+        rows.append({"start model": model, "encoder": row, **{k: round(v, 2) for k, v in vals.items()}})
+table = pd.DataFrame(rows)
+display(table)
+paper = pd.DataFrame(
+    [{"start model": k, "start": v[0], "bi": v[1], "cross": v[2]} for k, v in te.PAPER_STS_AVG.items()]
+)
+display(Markdown("**The paper's STS average (seven sets, official README):**"))
+display(paper)
+
+# %% [markdown]
+# ## What reproduced and what did not
+#
+# **Start (b), the paper's setting in miniature.** SimCSE moved the tiny BERT's STS-B dev Spearman
+# from {glue:text}`ch07_dev_mlm` (masked-LM only) to {glue:text}`ch07_dev_simcse`. The cross-encoder
+# trained only on the bi-encoder's pseudo-labels reached {glue:text}`ch07_dev_tiny_cross` on dev
+# ({glue:text}`ch07_cross_text`). The bi-encoder trained back on the cross-encoder's labels reached
+# {glue:text}`ch07_dev_tiny_bi`; on the test subsets its average moved from
+# {glue:text}`ch07_test_tiny_start` to {glue:text}`ch07_test_tiny_bi`. The smoke claim, that a cycle
+# lifts the bi-encoder above its start on dev: {glue:text}`ch07_claim_text`.
+#
+# **Start (a), MiniLM.** One cycle took the bi-encoder's dev Spearman from
+# {glue:text}`ch07_dev_minilm_start` to {glue:text}`ch07_dev_minilm_bi` (cross-encoder:
+# {glue:text}`ch07_dev_minilm_cross`, from a few dozen steps only). The official code, run on this
+# machine kind with the MiniLM start, a 2,000-pair pool and its own hyper-parameters, also got worse
+# after one cycle: STS-B test 81.80 → 78.47 for the bi-encoder and 51.75 for the cross-encoder. The
+# reason is the same here. MiniLM was trained on about a billion labelled sentence pairs; its cosine
+# already ranks STS pairs better than a cross-encoder trained on its own scores can learn to from a
+# small pool, so the cross-encoder is not *sharper* than its teacher, and the bi-encoder, pulled
+# towards a noisier copy of itself, loses. The gain the paper reports rests on a start whose scores
+# are informative but coarse (SimCSE on BERT), and on a cross-encoder whose pretrained cross-attention
+# turns those coarse scores into better ones.
+#
+# **When the gain appears.** In our probes (tiny BERT, CPU) the cross-encoder learned nothing that
+# transferred when its pool was a few hundred random pairs: it memorised the pool's pseudo-labels and
+# scored unseen dev pairs at chance. Three things moved it: (i) the transductive pool of the paper,
+# which contains the evaluated pairs (without labels); (ii) starting the cross-encoder from the
+# SimCSE bi-encoder's transformer instead of the weak masked-LM one, with a learning rate suited to a
+# tiny model; (iii) more pairs. With these the cross-encoder can overtake its teacher on dev, which
+# is the first half of the paper's mechanism. The second half, the bi-encoder gaining from the
+# cross-encoder's labels, needs a cross-encoder clearly better than the bi-encoder, which at smoke
+# scale (a few hundred pretraining steps, one cycle) we do not get. The full preset (GPU) pretrains a
+# larger toy BERT for 20,000 steps, uses the whole pool of about 27,000 pairs and the official
+# hyper-parameters for three cycles.
+#
+# ## Where we depart from the official code
+#
+# - **Targets of the BCE.** The official code feeds raw cosines, which can be negative, to a
+#   binary cross-entropy. We rescale the pool's cosines to $[0,1]$ by default (`TARGET_SCALE="minmax"`);
+#   `"raw"` reproduces the official behaviour and `"clamp"` clips.
+# - **Symmetric cross-encoder scores.** The official code scores only the original order at labelling
+#   and test time; we average both orders, so the pseudo-labels are symmetric like the cosine.
+# - **Model selection.** The official code evaluates on STS-B dev every 200 steps inside each phase;
+#   we evaluate once per phase (at the end of each cycle) and keep the best cycle.
+# - **Ensemble evaluation.** The official ensemble evaluator returns the *maximum* over cosine,
+#   Euclidean, Manhattan and dot-product Spearman; we use the cosine only.
+# - **Starts.** The official code loads published SimCSE checkpoints; none is reachable here, so we
+#   pretrain our own toy PLM and SimCSE model, or start from MiniLM.
+# - **Cross-encoder initialisation at smoke scale.** The official scripts start every cross-encoder
+#   from the PLM (`--init_with_new_models`); our smoke run starts it from the current bi-encoder
+#   (`CROSS_INIT="bi"`, the official code's behaviour without that flag), because our toy PLM after a
+#   few hundred masked-LM steps is too weak to learn from pseudo-labels. The full preset uses the PLM.
+# - **Our own training loops** on `transformers` models, in place of sentence-transformers 2.0's
+#   `fit`; the cross-encoder head is a single linear layer on [CLS] (no pooler).
+
+# %%
+tiny_best_bi = max(lg.dev_bi["tiny BERT"] for lg in logs["tiny BERT"]) if tiny is not None else float("nan")
+tiny_best_cross = (
+    max(lg.dev_cross["tiny BERT"] for lg in logs["tiny BERT"]) if tiny is not None else float("nan")
+)
+checks = {}
+finite = all(
+    np.isfinite(v).all()
+    for lgs in logs.values()
+    for lg in lgs
+    for v in (*lg.cross_losses.values(), *lg.bi_losses.values())
+)
+checks["all losses finite"] = bool(finite)
+if tiny is not None:
+    checks["masked-LM loss falls"] = bool(np.mean(tiny.mlm_losses[-20:]) < np.mean(tiny.mlm_losses[:20]))
+    checks["SimCSE loss falls"] = bool(np.mean(tiny.simcse_losses[-10:]) < np.mean(tiny.simcse_losses[:10]))
+    checks["cross-encoder BCE falls in every cycle"] = all(
+        np.mean(lg.cross_losses["tiny BERT"][-5:]) < np.mean(lg.cross_losses["tiny BERT"][:5])
+        for lg in logs["tiny BERT"]
+    )
+    checks["bi-encoder MSE falls in every cycle"] = all(
+        np.mean(lg.bi_losses["tiny BERT"][-5:]) < np.mean(lg.bi_losses["tiny BERT"][:5])
+        for lg in logs["tiny BERT"]
+    )
+MIN_GAIN = 1.0  # Spearman points on STS-B dev: smaller moves are within the noise of a few hundred pairs
+claim_held = tiny is not None and tiny_best_bi >= tiny.dev_simcse + MIN_GAIN
+claim_text = (
+    f"it held (best cycle {tiny_best_bi:.1f} vs start {tiny.dev_simcse:.1f}, a gain of at least {MIN_GAIN:g} point)"
+    if claim_held
+    else f"it did NOT hold: best cycle {tiny_best_bi:.1f} vs start "
+    f"{tiny.dev_simcse if tiny is not None else float('nan'):.1f}, short of the {MIN_GAIN:g}-point gain we "
+    "require to call a change real on this few dev pairs"
+)
+glue("ch07_claim_text", claim_text, display=False)
+if tiny is not None:
+    glue(
+        "ch07_cross_text",
+        f"{'above' if tiny_best_cross > tiny.dev_simcse else 'not above'} its teacher's "
+        f"{tiny.dev_simcse:.1f}",
+        display=False,
+    )
+if tiny is not None:
+    t = results["tiny BERT"].table()
+    glue("ch07_dev_mlm", f"{tiny.dev_mlm:.1f}", display=False)
+    glue("ch07_dev_simcse", f"{tiny.dev_simcse:.1f}", display=False)
+    glue("ch07_dev_tiny_bi", f"{tiny_best_bi:.1f}", display=False)
+    glue("ch07_dev_tiny_cross", f"{tiny_best_cross:.1f}", display=False)
+    glue("ch07_test_tiny_start", f"{t['start']['avg']:.1f}", display=False)
+    glue("ch07_test_tiny_bi", f"{t['bi']['avg']:.1f}", display=False)
+if minilm is not None:
+    glue("ch07_dev_minilm_start", f"{dev_minilm_start:.1f}", display=False)
+    glue("ch07_dev_minilm_bi", f"{max(lg.dev_bi['MiniLM'] for lg in logs['MiniLM']):.1f}", display=False)
+    glue(
+        "ch07_dev_minilm_cross", f"{max(lg.dev_cross['MiniLM'] for lg in logs['MiniLM']):.1f}", display=False
+    )
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for text, ok in checks.items():
+    print(f"{text}: {'pass' if ok else 'FAIL'}")
+
+# %% [markdown]
+# The result record for the scoreboard:
+
+# %%
+metrics = []
+for model, sc in results.items():
+    t = sc.table()
+    paper_row = te.PAPER_STS_AVG["SimCSE-BERT-base"]
+    for i, row in enumerate(("start", "bi", "cross")):
+        if t[row]:
+            metrics.append(
+                Metric(
+                    f"{model}: {row} Spearman x100, mean of {len(t[row]) - 1} test sets "
+                    "(paper column: SimCSE-BERT-base, 7-set STS avg)",
+                    t[row]["avg"],
+                    paper=paper_row[i],
+                    unit="Spearman x100",
+                )
+            )
+if tiny is not None:
+    metrics += [
+        Metric("tiny BERT: STS-B dev, start", tiny.dev_simcse, unit="Spearman x100"),
+        Metric("tiny BERT: STS-B dev, best bi-encoder", tiny_best_bi, unit="Spearman x100"),
+    ]
+if minilm is not None:
+    metrics.append(
+        Metric(
+            "MiniLM: STS-B dev, best bi-encoder after cycles",
+            max(lg.dev_bi["MiniLM"] for lg in logs["MiniLM"]),
+            paper=te.OFFICIAL_MINILM_ONE_CYCLE["bi_after"],
+            unit="Spearman x100",
+        )
+    )
+path = save_record(
+    cfg,
+    chapter="ch07",
+    title="Trans-Encoder",
+    claim="Without labels, cycles of bi-encoder -> cross-encoder -> bi-encoder distillation raise STS Spearman "
+    "above the unsupervised (SimCSE) start",
+    claim_held=claim_held,
+    metrics=metrics,
+    notes="Starts: (b) a tiny BERT pretrained here (masked LM on the unlabelled STS/SICK pairs) + SimCSE; (a) the "
+    "supervised all-MiniLM-L6-v2. Smoke: subsets of the pool and test sets. Paper column: official README "
+    "(SimCSE-BERT-base start); MiniLM row: official code run on this machine kind (STS-B test, notes).",
+    extra={
+        "checks": checks,
+        "tables": {k: v.table() for k, v in results.items()},
+        "dev_curves": {
+            run: [{"bi": lg.dev_bi, "cross": lg.dev_cross} for lg in lgs] for run, lgs in logs.items()
+        },
+    },
+)
+print("result record written:", path.name)
+
+# %% [markdown]
+# The chapter's checks on this run (an assertion error here fails the chapter in every mode). The
+# paper's claim itself is recorded as `claim_held` above and is not asserted: where it does not
+# reproduce, the chapter says so instead of failing.
+
+# %%
+for text, ok in checks.items():
+    assert ok, f"check failed: {text}"
