@@ -72,8 +72,10 @@ def deepar_nrmse(
     its mean forecast over the official 48-step test horizon, in the original units."""
     if panel.test is None:
         raise ValueError(f"{panel.name} has no test horizon; downstream forecasting needs m4_hourly")
-    from gluonts.dataset.common import ListDataset
-    from gluonts.torch.model.deepar import DeepAREstimator
+    with warnings.catch_warnings():  # gluonts advises installing a faster JSON library on import
+        warnings.filterwarnings("ignore", message="Using `json`-module", category=UserWarning)
+        from gluonts.dataset.common import ListDataset
+        from gluonts.torch.model.deepar import DeepAREstimator
 
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     logging.getLogger("lightning.fabric").setLevel(logging.ERROR)
