@@ -4,10 +4,11 @@ that finds *virtual neighbours*, for nodes with few or no links.
 Public API: :func:`config` (SMOKE/FULL presets), the degree groups (:func:`degree_groups`,
 :func:`cut_isolated_edges`), the models (:class:`SEGCN`, :class:`ColdBrewStudent`, baselines),
 :func:`virtual_neighbours`, :func:`se_penalty`, :func:`fcr`, the experiment (:func:`run_experiment`) and the
-full-scale studies (:mod:`iclr22lib.coldbrew.sweeps`: depth grid, K and η sweeps, cut-edge MRR).
+full-scale studies (:mod:`iclr22lib.coldbrew.sweeps`: depth grid, K and η sweeps, cut-edge MRR) and
+the link-prediction variant (:mod:`iclr22lib.coldbrew.linkpred`: link loss, filtered MRR, Table 4).
 """
 
-from iclr22lib.coldbrew import sweeps
+from iclr22lib.coldbrew import linkpred, sweeps
 from iclr22lib.coldbrew.config import (
     FULL,
     GROUPS,
@@ -15,6 +16,7 @@ from iclr22lib.coldbrew.config import (
     OFFICIAL_RUN_CORA,
     PAPER_TABLE2,
     PAPER_TABLE3,
+    PAPER_TABLE4,
     SMOKE,
     ColdBrewConfig,
     config,
@@ -64,6 +66,7 @@ __all__ = [
     "OFFICIAL_RUN_CORA",
     "PAPER_TABLE2",
     "PAPER_TABLE3",
+    "PAPER_TABLE4",
     "SEGCN",
     "SMOKE",
     "ColdBrewConfig",
@@ -81,6 +84,7 @@ __all__ = [
     "group_accuracy",
     "label_propagation",
     "label_split",
+    "linkpred",
     "models_run",
     "neighbour_contrastive_loss",
     "node_degree",

@@ -174,13 +174,16 @@ class MLP(nn.Module):
 
 @torch.no_grad()
 def virtual_neighbours(
-    query: torch.Tensor, bank: torch.Tensor, k: int, chunk: int = 4096
+    query: torch.Tensor, bank: torch.Tensor, k: int, chunk: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Top-``k`` rows of ``bank`` [M, D] by dot product with each row of ``query`` [N, D] (paper eq. 4).
 
     Returns the softmax-weighted sum of the chosen rows [N, D], their indices [N, k] (best first) and
-    weights [N, k]. Queries are processed ``chunk`` rows at a time, so memory is O(chunk · M).
+    weights [N, k]. Queries are processed ``chunk`` rows at a time, so memory is O(chunk · M); by
+    default the chunk keeps each score block at about 2^25 entries (128 MB in float32).
     """
+    if chunk is None:
+        chunk = max(1, 2**25 // max(1, bank.shape[0]))
     if not 1 <= k <= bank.shape[0]:
         raise ValueError(f"k={k} must be between 1 and the bank's {bank.shape[0]} rows")
     if query.shape[1] != bank.shape[1]:

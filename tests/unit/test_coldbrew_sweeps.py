@@ -56,7 +56,9 @@ def test_grid_and_sweeps_run_on_cora(real_data_root):
 
 
 def test_full_extras_run_one_step_on_cpu(real_data_root):
-    cfg = cb.config("full", device="cpu", allow_cpu_full=True, datasets="cora", epochs=1, mlp_epochs=1, n_seeds=1)
+    cfg = cb.config(
+        "full", device="cpu", allow_cpu_full=True, datasets="cora", epochs=1, mlp_epochs=1, n_seeds=1
+    )
     extras, fcr_value = sweeps.run_extras("cora", cfg, z_mlp=10.0, z_lp=15.0, depths=(2, 64))
     assert len(extras.grid) == 2 * 2 * 2 * 2 and max(r.depth for r in extras.grid) == 64
     assert set(extras.mrr) == {"GCN+SE bank", "Cold Brew student", "MLP hidden", "features"}
