@@ -7,9 +7,14 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_panel`, :clas
 :func:`train_gan`, :func:`untrained`, :func:`generate`); Context-FID (:func:`frechet_distance`,
 :func:`frechet_distance_torch`, :func:`fid_from_samples`, :func:`train_embedder`, :func:`embed`,
 :func:`context_fid`, :class:`TS2VecEncoder`, :class:`CausalCNNEncoder`); the EBGAN baseline
-(:func:`train_ebgan`, :class:`AutoencoderDiscriminator`, :func:`ebgan_losses`); downstream DeepAR
-(:func:`deepar_nrmse`, :func:`synthetic_series`, :func:`nrmse`; GluonTS is imported lazily); and the
-experiment (:func:`variants`, :func:`run_experiment`, :func:`summarise`).
+(:func:`train_ebgan`, :class:`AutoencoderDiscriminator`, :func:`ebgan_losses`); the TimeGAN baseline
+(:class:`TimeGAN`, :func:`fit_timegan`, :func:`train_timegan`, :func:`supervised_loss`,
+:func:`batch_moment_loss`); downstream DeepAR (:func:`deepar_forecast`, :func:`deepar_nrmse`,
+:func:`synthetic_series`, :func:`nrmse`; GluonTS is imported lazily); the missing-value and
+far-forecasting tasks (:func:`stretch_starts`, :func:`stretch_mask`, :func:`fill_spans`,
+:func:`interpolate`, :func:`masked_nrmse`, :func:`far_gap`, :func:`missing_value_task`,
+:func:`far_forecast_task`); and the experiment (:func:`variants`, :func:`run_experiment`,
+:func:`downstream_tasks`, :func:`summarise`).
 """
 
 from iclr22lib.psagan.baselines import AutoencoderDiscriminator, ebgan_losses, train_ebgan
@@ -28,11 +33,36 @@ from iclr22lib.psagan.embed import (
     train_ts2vec,
     triplet_loss,
 )
-from iclr22lib.psagan.experiment import Experiment, downstream, run_experiment, summarise, variants
+from iclr22lib.psagan.experiment import (
+    Experiment,
+    downstream,
+    downstream_tasks,
+    run_experiment,
+    summarise,
+    variants,
+)
 from iclr22lib.psagan.fid import fid_from_samples, frechet_distance, frechet_distance_torch, moments
-from iclr22lib.psagan.forecast import deepar_nrmse, nrmse, synthetic_series
+from iclr22lib.psagan.forecast import deepar_forecast, deepar_nrmse, nrmse, synthetic_series
 from iclr22lib.psagan.losses import lsgan_d_loss, lsgan_g_loss, moment_loss
 from iclr22lib.psagan.models import Conditioning, Discriminator, Generator, MainBlock, SelfAttention, pool_to
+from iclr22lib.psagan.tasks import (
+    far_forecast_task,
+    far_gap,
+    fill_spans,
+    interpolate,
+    masked_nrmse,
+    missing_value_task,
+    stretch_mask,
+    stretch_starts,
+)
+from iclr22lib.psagan.timegan import (
+    TimeGAN,
+    batch_moment_loss,
+    fit_timegan,
+    reconstruction_loss,
+    supervised_loss,
+    train_timegan,
+)
 from iclr22lib.psagan.train import (
     GanResult,
     Schedule,
@@ -64,34 +94,49 @@ __all__ = [
     "Schedule",
     "SelfAttention",
     "TS2VecEncoder",
+    "TimeGAN",
     "Variant",
     "Windows",
+    "batch_moment_loss",
     "build",
     "config",
     "context_fid",
+    "deepar_forecast",
     "deepar_nrmse",
     "downstream",
+    "downstream_tasks",
     "ebgan_losses",
     "eligible",
     "embed",
+    "far_forecast_task",
+    "far_gap",
     "fid_from_samples",
+    "fill_spans",
+    "fit_timegan",
     "frechet_distance",
     "frechet_distance_torch",
     "generate",
     "hierarchical_contrastive",
     "instance_contrastive",
+    "interpolate",
     "is_generator_step",
     "load_panel",
     "lsgan_d_loss",
     "lsgan_g_loss",
+    "masked_nrmse",
+    "missing_value_task",
     "moment_loss",
     "moments",
     "n_stages",
     "nrmse",
     "pool_to",
+    "reconstruction_loss",
     "run_experiment",
     "sample_windows",
+    "stretch_mask",
+    "stretch_starts",
     "summarise",
+    "supervised_loss",
     "synthetic_series",
     "temporal_contrastive",
     "time_features",
@@ -100,6 +145,7 @@ __all__ = [
     "train_ebgan",
     "train_embedder",
     "train_gan",
+    "train_timegan",
     "train_ts2vec",
     "triplet_loss",
     "untrained",

@@ -1,4 +1,4 @@
-"""EBGAN baseline on the same windows and conditioning (TimeGAN is not implemented here).
+"""EBGAN baseline on the same windows and conditioning (TimeGAN: :mod:`iclr22lib.psagan.timegan`).
 
 Energy-based GAN (Zhao et al. 2017): the discriminator is an autoencoder whose energy is the
 per-window reconstruction error; it learns low energy on real windows and energy above a margin m on

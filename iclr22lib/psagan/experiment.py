@@ -1,5 +1,5 @@
-"""The chapter's protocol: train every variant and seed, Context-FID against held-out real data and an
-untrained generator, optional DeepAR downstream."""
+"""The chapter's protocol: train every variant, baseline and seed, Context-FID against held-out real data
+and an untrained generator, optional DeepAR downstream (augmentation, missing values, far-forecasting)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from iclr22lib.psagan.baselines import train_ebgan
 from iclr22lib.psagan.config import PsaganConfig
 from iclr22lib.psagan.data import Panel, sample_windows
 from iclr22lib.psagan.embed import context_fid, train_embedder
+from iclr22lib.psagan.timegan import train_timegan
 from iclr22lib.psagan.train import GanResult, Variant, generate, train_gan, untrained
 
 
@@ -33,12 +34,14 @@ def variants(cfg: PsaganConfig, window: int) -> list[Variant]:
 @dataclass
 class Experiment:
     """Context-FID per (window, model, seed, run) in ``fid`` (long format), the trained GANs, the
-    embedders per window, and the DeepAR NRMSE per (window, model, seed) in ``nrmse``."""
+    embedders per window, the augmentation DeepAR NRMSE per (window, model, seed) in ``nrmse`` and the
+    missing-value / far-forecasting NRMSE per (task, model, seed) in ``tasks``."""
 
     fid: pd.DataFrame
     gans: list[GanResult]
     embedders: dict
     nrmse: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_experiment(cfg: PsaganConfig, panel: Panel, *, show: bool = True) -> Experiment:
@@ -86,13 +89,22 @@ def run_experiment(cfg: PsaganConfig, panel: Panel, *, show: bool = True) -> Exp
                         dict(window=tau, model=v.name, seed=seed, run=r, fid=context_fid(emb, ref.y, fake))
                     )
             if cfg.baselines:
-                res = train_ebgan(cfg, panel, tau, seed=seed, margin=cfg.ebgan_margin)
-                gans.append(res)
-                for r, (ref, held) in enumerate(runs):
-                    fake = generate(res.generator, held, seed=r)
-                    rows.append(
-                        dict(window=tau, model="EBGAN", seed=seed, run=r, fid=context_fid(emb, ref.y, fake))
-                    )
+                for res in (
+                    train_ebgan(cfg, panel, tau, seed=seed, margin=cfg.ebgan_margin),
+                    train_timegan(cfg, panel, tau, seed=seed, show=show),
+                ):
+                    gans.append(res)
+                    for r, (ref, held) in enumerate(runs):
+                        fake = generate(res.generator, held, seed=r)
+                        rows.append(
+                            dict(
+                                window=tau,
+                                model=res.variant.name,
+                                seed=seed,
+                                run=r,
+                                fid=context_fid(emb, ref.y, fake),
+                            )
+                        )
             u = untrained(cfg, panel, vs[0], seed=seed)
             for r, (ref, held) in enumerate(runs):
                 rows.append(
@@ -107,7 +119,34 @@ def run_experiment(cfg: PsaganConfig, panel: Panel, *, show: bool = True) -> Exp
     exp = Experiment(fid=pd.DataFrame(rows), gans=gans, embedders=embedders)
     if cfg.downstream:
         exp.nrmse = downstream(cfg, panel, gans)
+        if cfg.tasks:
+            exp.tasks = downstream_tasks(cfg, panel, gans)
     return exp
+
+
+#: Generators that the missing-value and far-forecasting tasks compare (those trained in the run).
+TASK_MODELS = ("PSA-GAN", "PSA-GAN-C", "EBGAN", "TimeGAN")
+
+
+def downstream_tasks(cfg: PsaganConfig, panel: Panel, gans: list[GanResult]) -> pd.DataFrame:
+    """Missing-value and far-forecasting NRMSE per (task, model, seed) with the longest window's
+    PSA-GAN(-C), EBGAN and TimeGAN generators (see :mod:`iclr22lib.psagan.tasks`): imputation error
+    for all of them, DeepAR trained on filled series for those in ``cfg.task_models`` (PSA-GAN if
+    none of those was trained)."""
+    from iclr22lib.psagan.tasks import far_forecast_task, missing_value_task
+
+    tau, rows = max(cfg.windows), []
+    for k in range(cfg.n_seeds):
+        seed = cfg.seed + k
+        gens = [
+            (r.variant.name, r.generator)
+            for r in gans
+            if r.seed == seed and r.variant.window == tau and r.variant.name in TASK_MODELS
+        ]
+        chosen = tuple(n for n, _ in gens if n in cfg.task_models) or ("PSA-GAN",)
+        rows += missing_value_task(cfg, panel, gens, seed=seed, deepar=chosen)
+        rows += far_forecast_task(cfg, panel, [(n, g) for n, g in gens if n in chosen], seed=seed)
+    return pd.DataFrame(rows)
 
 
 def downstream(cfg: PsaganConfig, panel: Panel, gans: list[GanResult]) -> pd.DataFrame:

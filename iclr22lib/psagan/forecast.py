@@ -57,21 +57,21 @@ def synthetic_series(
     return out
 
 
-def deepar_nrmse(
-    panel: Panel,
-    extra: list[np.ndarray] | None = None,
+def deepar_forecast(
+    train: list[np.ndarray],
+    history: list[np.ndarray],
     *,
+    prediction_length: int = HORIZON,
     epochs: int = 5,
     batches: int = 50,
     context_length: int = 96,
     hidden: int = 40,
     seed: int = 0,
     device: str = "cpu",
-) -> float:
-    """Train DeepAR on the panel's observed series (+ ``extra`` scaled series) and return the NRMSE of
-    its mean forecast over the official 48-step test horizon, in the original units."""
-    if panel.test is None:
-        raise ValueError(f"{panel.name} has no test horizon; downstream forecasting needs m4_hourly")
+) -> np.ndarray:
+    """Train DeepAR on the ``train`` series (NaN = missing, handled by DeepAR's observed-value mask)
+    and return its mean forecast [len(history), prediction_length] of the steps after each ``history``
+    series."""
     with warnings.catch_warnings():  # gluonts advises installing a faster JSON library on import
         warnings.filterwarnings("ignore", message="Using `json`-module", category=UserWarning)
         from gluonts.dataset.common import ListDataset
@@ -81,11 +81,10 @@ def deepar_nrmse(
     logging.getLogger("lightning.fabric").setLevel(logging.ERROR)
     torch.manual_seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - GluonTS' instance samplers draw from NumPy's global state
-    real = [panel.values[i, : panel.lengths[i]] for i in range(panel.n_series)]
-    train = ListDataset([{"start": START, "target": t} for t in real + list(extra or [])], freq="h")
+    data = ListDataset([{"start": START, "target": t} for t in train], freq="h")
     est = DeepAREstimator(
         freq="h",
-        prediction_length=HORIZON,
+        prediction_length=prediction_length,
         context_length=context_length,
         hidden_size=hidden,
         num_layers=2,
@@ -102,8 +101,41 @@ def deepar_nrmse(
     with warnings.catch_warnings(), tempfile.TemporaryDirectory(prefix="iclr22lib-deepar-") as tmp:
         warnings.simplefilter("ignore")
         est.trainer_kwargs["default_root_dir"] = tmp  # Lightning's best-model checkpoint goes here, then away
-        predictor = est.train(train)
-        test_in = ListDataset([{"start": START, "target": t} for t in real], freq="h")
-        fc = np.stack([f.mean for f in predictor.predict(test_in, num_samples=100)])
+        predictor = est.train(data)
+        test_in = ListDataset([{"start": START, "target": t} for t in history], freq="h")
+        return np.stack([f.mean for f in predictor.predict(test_in, num_samples=100)])
+
+
+def observed(panel: Panel) -> list[np.ndarray]:
+    """Each series' observed history (scaled), without the NaN padding."""
+    return [panel.values[i, : panel.lengths[i]] for i in range(panel.n_series)]
+
+
+def deepar_nrmse(
+    panel: Panel,
+    extra: list[np.ndarray] | None = None,
+    *,
+    epochs: int = 5,
+    batches: int = 50,
+    context_length: int = 96,
+    hidden: int = 40,
+    seed: int = 0,
+    device: str = "cpu",
+) -> float:
+    """Train DeepAR on the panel's observed series (+ ``extra`` scaled series) and return the NRMSE of
+    its mean forecast over the official 48-step test horizon, in the original units."""
+    if panel.test is None:
+        raise ValueError(f"{panel.name} has no test horizon; downstream forecasting needs m4_hourly")
+    real = observed(panel)
+    fc = deepar_forecast(
+        real + list(extra or []),
+        real,
+        epochs=epochs,
+        batches=batches,
+        context_length=context_length,
+        hidden=hidden,
+        seed=seed,
+        device=device,
+    )
     series = np.arange(panel.n_series)
     return nrmse(panel.unscale(fc, series), panel.unscale(panel.test, series))

@@ -72,6 +72,38 @@ def test_full_config_runs_one_step_on_cpu(m4):
     assert len(eb.log["d"]) == 1 and len(eb.log["g"]) == 1
 
 
+def test_full_config_covers_timegan_tasks_and_second_dataset(m4, real_data_root):
+    from iclr22lib.psagan.tasks import far_forecast_task, missing_value_task
+    from iclr22lib.psagan.timegan import train_timegan
+
+    cfg = pg.config(
+        "full", device="cpu", allow_cpu_full=True, batch_size=8, deepar_epochs=1, deepar_batches=1
+    )
+    assert cfg.baselines and cfg.downstream and cfg.tasks and cfg.also_datasets == ("exchange_rate",)
+    assert cfg.task_models == ("PSA-GAN", "PSA-GAN-C", "EBGAN", "TimeGAN")
+    # the notebook's None parameters keep each scale's preset (PSA-GAN-C and ablations in FULL)
+    nb = pg.config("full", device="cpu", allow_cpu_full=True, context_length=None, ablations=None)
+    assert nb.context_length == 64 and nb.ablations
+    assert pg.config("smoke", device="cpu", context_length=None).context_length == 16
+    rng = np.random.default_rng(0)
+    tg = train_timegan(
+        cfg, m4, 64, seed=0, max_iters=1
+    )  # FULL's sizes at its shortest window (GRUs are slow)
+    assert [len(tg.log[k]) for k in ("ae", "sup", "g", "d")] == [1, 1, 1, 1]
+    out = pg.generate(tg.generator, pg.sample_windows(m4, 3, 64, rng))
+    assert out.shape == (3, 64) and np.isfinite(out).all()
+    ctx_gen = pg.untrained(cfg, m4, pg.Variant("PSA-GAN-C", 256, cfg.context_length), seed=0)
+    gens = [("PSA-GAN-C", ctx_gen), ("TimeGAN", tg.generator)]
+    rows = missing_value_task(cfg, m4, gens, deepar=())
+    assert [r["model"] for r in rows] == ["linear interpolation", "PSA-GAN-C", "TimeGAN"]
+    rows += far_forecast_task(cfg, m4, gens[:1])  # one DeepAR step across the gap, one from the filled gap
+    assert [r["task"] for r in rows[3:]] == ["far forecast"] * 2
+    assert all(np.isfinite(r["nrmse"]) and r["nrmse"] > 0 for r in rows)
+    ex = pg.load_panel("exchange_rate", root=real_data_root)
+    res = pg.train_gan(cfg, ex, pg.Variant("PSA-GAN", 256), seed=0, show=False, max_iters=2)
+    assert len(res.log["g"]) == 1
+
+
 def test_ebgan_losses_hand_values():
     e_real, e_fake = torch.tensor([0.1, 0.3]), torch.tensor([0.05, 0.5])
     d_loss, g_loss = ebgan_losses(e_real, e_fake, margin=0.2)
@@ -88,6 +120,10 @@ def test_config_errors():
         pg.config("smoke", device="cpu", epochs=3)
     with pytest.raises(ConfigError, match="needs a GPU"):
         pg.config("full", device="cpu")
+    with pytest.raises(ConfigError, match="is not one of"):
+        pg.config("smoke", device="cpu", also_datasets=("traffic",))
+    with pytest.raises(ConfigError, match="is not one of"):
+        pg.config("smoke", device="cpu", task_models=("DCGAN",))
 
 
 def test_nrmse_hand_value():
