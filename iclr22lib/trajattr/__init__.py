@@ -4,7 +4,7 @@ predictor's performance to the agent's own past and to each of its neighbours.
 Public API: :func:`config` (SMOKE/FULL presets); data (:class:`TrajBatch`, :func:`load_split`,
 :func:`windows`, the social-force simulator :func:`simulate` / :func:`simulated_samples`); models
 (:class:`ConstantVelocity`, :class:`PastOnly`, :class:`SocialAttention`, :func:`nll`,
-:func:`displacement`); attribution (:func:`shapley_exact`, :func:`shapley_permutation`,
+:func:`nll_clipped`, :func:`displacement`); attribution (:func:`shapley_exact`, :func:`shapley_permutation`,
 :func:`banzhaf_sampled`, :func:`banzhaf_exact`, :func:`model_game`, :func:`attribute`,
 :func:`social_interaction_score`, :func:`summarise`, :func:`drop_neighbours`); and the experiment
 (:func:`train_model`, :func:`sim_splits`, :func:`eth_splits`, :func:`run_dataset`).
@@ -12,6 +12,7 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:class:`TrajBatch`, :func
 
 from iclr22lib.trajattr.attribution import (
     ESTIMATORS,
+    VALUES,
     Attribution,
     add_random_agent,
     all_coalitions,
@@ -56,6 +57,7 @@ from iclr22lib.trajattr.models import (
     build_model,
     displacement,
     nll,
+    nll_clipped,
 )
 from iclr22lib.trajattr.simulate import ForceParams, initial_state, rollout, simulate, simulated_samples
 from iclr22lib.trajattr.train import (
@@ -90,6 +92,7 @@ __all__ = [
     "PRED",
     "SMOKE",
     "TRAJECTRON_PP",
+    "VALUES",
     "Attribution",
     "ConstantVelocity",
     "DatasetResult",
@@ -119,6 +122,7 @@ __all__ = [
     "load_split",
     "model_game",
     "nll",
+    "nll_clipped",
     "read_tracks",
     "rollout",
     "rotate",

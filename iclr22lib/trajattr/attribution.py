@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from iclr22lib.trajattr.data import TrajBatch
-from iclr22lib.trajattr.models import displacement, nll
+from iclr22lib.trajattr.models import displacement, nll, nll_clipped
 
 Game = Callable[[torch.Tensor], torch.Tensor]
 
@@ -135,14 +135,21 @@ def add_random_agent(batch: TrajBatch, pool: TrajBatch, *, seed: int = 0) -> Tra
     )
 
 
+#: The value functions v(S) = -loss a game can use.
+VALUES = ("nll", "nll_clipped", "minade")
+
+
 def sample_loss(model, batch: TrajBatch, value: str = "nll") -> torch.Tensor:
-    """Per-sample loss [B]: NLL per step or minADE over the model's modes."""
+    """Per-sample loss [B]: NLL per step (``"nll"``), the official code's per-step NLL with the
+    log-density capped (``"nll_clipped"``), or minADE over the model's modes (``"minade"``)."""
+    if value not in VALUES:
+        raise ValueError(f"unknown value function {value!r}; choose one of {', '.join(VALUES)}")
     mix = model(batch.past, batch.nbrs, batch.nbr_mask)
     if value == "nll":
         return nll(mix, batch.future)
-    if value == "minade":
-        return displacement(mix, batch.future)[0]
-    raise ValueError(f"unknown value function {value!r}; choose 'nll' or 'minade'")
+    if value == "nll_clipped":
+        return nll_clipped(mix, batch.future)
+    return displacement(mix, batch.future)[0]
 
 
 def model_game(

@@ -34,7 +34,11 @@ class TrajAttrConfig(RunConfig):
     batch_size: int = knob(256, low=8, high=65536, help="training batch size")
     lr: float = knob(3e-3, low=1e-6, high=1.0, help="Adam learning rate")
     eval_every: int = knob(100, low=1, high=100_000, help="steps between validation checks")
-    value: str = knob("nll", choices=("nll", "minade"), help="value function: minus NLL or minus minADE")
+    value: str = knob(
+        "nll",
+        choices=("nll", "nll_clipped", "minade"),
+        help="value function: minus NLL, minus the official per-step NLL capped at log p = 6, or minus minADE",
+    )
     baseline: str = knob("random", choices=("zero", "random"), help="how a removed player is replaced")
     n_random_draws: int = knob(4, low=1, high=256, help="replacement draws per coalition (random baseline)")
     n_attr: int = knob(250, low=10, high=1_000_000, help="test targets attributed per data set")

@@ -35,6 +35,25 @@ def nll(mix: Mixture, future: torch.Tensor) -> torch.Tensor:
     return -torch.logsumexp(logw + logp.sum(-1), dim=-1) / future.shape[1]
 
 
+#: Trajectron++'s cap on a step's log-density (``log_p_yt_xz_max``), used by the official attribution code.
+LOG_P_MAX = 6.0
+
+
+def nll_clipped(mix: Mixture, future: torch.Tensor, log_p_max: float = LOG_P_MAX) -> torch.Tensor:
+    """The official code's NLL: per step, the log-density of the step's mixture (modes mixed at each
+    step, as in Trajectron++'s per-step GMM), capped at ``log_p_max``, averaged over steps: [B] nats.
+
+    It differs from :func:`nll` twice: modes are mixed per step instead of per path, and a step that is
+    predicted very sharply cannot earn more than ``log_p_max``, which bounds how much any one player can
+    be credited for sharpening a prediction.
+    """
+    sq = ((mix.means - future[:, None]) ** 2).sum(-1)  # [B, K, 12]
+    logp = -0.5 * sq / torch.exp(2 * mix.log_sigma) - 2 * mix.log_sigma - math.log(2 * math.pi)
+    logw = torch.log_softmax(mix.logits, dim=-1)[..., None]  # [B, K, 1]
+    step = torch.logsumexp(logw + logp, dim=1).clamp(max=log_p_max)  # [B, 12]
+    return -step.mean(-1)
+
+
 def displacement(mix: Mixture, future: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(minADE, minFDE) over the K modes' mean paths, metres: two tensors [B]."""
     err = (mix.means - future[:, None]).norm(dim=-1)  # [B, K, 12]

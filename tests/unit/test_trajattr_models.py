@@ -29,6 +29,25 @@ def test_nll_by_hand():
     assert ta.nll(mix2, y).item() == pytest.approx(12.5 + math.log(2 * math.pi), rel=1e-6)
 
 
+def test_clipped_nll_by_hand():
+    y = torch.zeros(1, 12, 2)
+    # one mode, exact mean, sigma = e^-4 at every step: log p = 8 - log(2 pi) ~ 6.16 > 6, so capped at 6
+    sharp = ta.Mixture(torch.zeros(1, 1, 12, 2), torch.full((1, 1, 12), -4.0), torch.zeros(1, 1))
+    assert ta.nll_clipped(sharp, y).item() == pytest.approx(-ta.models.LOG_P_MAX)
+    assert ta.nll(sharp, y).item() == pytest.approx(-(8 - math.log(2 * math.pi)), rel=1e-6)
+    # two modes that are each right on half the steps: the per-step mixture beats the per-path one
+    means = torch.zeros(1, 2, 12, 2)
+    means[0, 0, 6:, 0] = 3.0
+    means[0, 1, :6, 0] = 3.0
+    mix = ta.Mixture(means, torch.zeros(1, 2, 12), torch.zeros(1, 2))
+    step = math.log(0.5 * (1 + math.exp(-4.5))) - math.log(2 * math.pi)  # per-step mixed log-density
+    assert ta.nll_clipped(mix, y).item() == pytest.approx(-step, rel=1e-6)
+    path = math.log(0.5) + 6 * (-4.5) - 12 * math.log(2 * math.pi)  # both paths alike: log(2 * 0.5 e^...)
+    assert ta.nll(mix, y).item() == pytest.approx(-(path + math.log(2)) / 12, rel=1e-6)
+    with pytest.raises(ValueError, match="nll_clipped"):
+        ta.sample_loss(ta.ConstantVelocity(), straight_batch(), value="mse")
+
+
 def test_min_ade_fde_by_hand():
     y = torch.zeros(1, 12, 2)
     means = torch.zeros(1, 2, 12, 2)
@@ -77,7 +96,9 @@ def test_social_interaction_score_takes_the_best_real_neighbour():
 
 
 def test_bad_parameters_are_refused_with_the_allowed_values():
-    with pytest.raises(ConfigError, match="value='mse' is not allowed; choose one of 'nll', 'minade'"):
+    with pytest.raises(
+        ConfigError, match="value='mse' is not allowed; choose one of 'nll', 'nll_clipped', 'minade'"
+    ):
         ta.config("smoke", value="mse")
     with pytest.raises(ConfigError, match="unknown parameter 'lambda'"):
         ta.config("smoke", **{"lambda": 1.0})
