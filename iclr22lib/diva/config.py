@@ -42,6 +42,15 @@ class DivaConfig(RunConfig):
         help="flip experiment: LOO over originals left out with their copies | originals only | all images",
     )
 
+    ntk: bool = knob(True, help="also run DIVA on the linearised (empirical-NTK) small CNN")
+    ntk_per_class: int = knob(50, low=5, high=1000, help="linearised CNN: task images per class")
+    ntk_pretrain_per_class: int = knob(
+        150, low=10, high=1500, help="linearised CNN: pretraining images per class"
+    )
+    ntk_test_per_class: int = knob(50, low=5, high=1000, help="linearised CNN: test images per class")
+    ntk_epochs: int = knob(8, low=1, high=500, help="linearised CNN: pretraining epochs")
+    ntk_width: int = knob(16, low=2, high=256, help="linearised CNN: channels of the first conv layer")
+
 
 SMOKE = DivaConfig(scale="smoke")
 FULL = DivaConfig(
@@ -56,6 +65,10 @@ FULL = DivaConfig(
     extend_k=400,
     extend_rounds=20,
     aug_per_class=1000,
+    ntk_per_class=500,
+    ntk_pretrain_per_class=1500,
+    ntk_test_per_class=500,
+    ntk_epochs=30,
 )
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
@@ -83,6 +96,11 @@ def config(
         raise ConfigError(
             f"extend_core_per_class={cfg.extend_core_per_class} must be below n_train_per_class="
             f"{cfg.n_train_per_class} (the rest of the train images form the pool)"
+        )
+    if cfg.ntk_per_class + cfg.ntk_pretrain_per_class > 2000:
+        raise ConfigError(
+            f"ntk_per_class + ntk_pretrain_per_class = {cfg.ntk_per_class + cfg.ntk_pretrain_per_class}: "
+            "the two slices must fit in the 2,000 train images per class"
         )
     return cfg
 

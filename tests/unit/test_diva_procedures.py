@@ -9,6 +9,7 @@ import torch
 from iclr22lib import diva
 from iclr22lib.core.config import ConfigError
 from iclr22lib.diva import experiments, ridge
+from iclr22lib.diva.linearised import ntk_noise_run
 
 
 def blobs(n_per=40, c=3, p=6, noise=0.25, seed=0):
@@ -116,6 +117,10 @@ def test_full_config_builds_and_runs_one_step_on_cpu(real_data_root):
         extend_rounds=1,
         aug_per_class=5,
         reweight_steps=1,
+        ntk_per_class=6,
+        ntk_pretrain_per_class=10,
+        ntk_test_per_class=5,
+        ntk_epochs=1,
     )
     assert diva.FULL.n_seeds == 5 and diva.FULL.noise_levels == (0.1, 0.2, 0.4) and cfg.scale == "full"
     f = experiments.load_features(cfg, root=real_data_root)
@@ -126,3 +131,5 @@ def test_full_config_builds_and_runs_one_step_on_cpu(real_data_root):
     assert len(ext["err_diva"]) == len(ext["sizes"]) <= 2
     flips = experiments.flip_run(f, cfg)
     assert flips["probs"].shape == (2, 3) and flips["probs"][-1].sum().item() == pytest.approx(1.0)
+    lin = ntk_noise_run(cfg, cfg.noise_levels[1], seed=0, root=real_data_root)
+    assert lin["n_task"] == 60 and 0 <= lin["auc_diva"] <= 1 and 0 <= lin["err_drop"] <= 1
