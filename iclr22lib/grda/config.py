@@ -39,6 +39,7 @@ class GRDAConfig(RunConfig):
     init: str = knob(
         "official", choices=("official", "torch"), help="official: weights N(0, 0.01^2); torch: default init"
     )
+    second_toy: bool = knob(False, help="also run every method on the other toy data set (DG-60 / DG-15)")
     compare_official: bool = knob(True, help="also train GRDA with the official coupling at lambda = 1")
     n_seeds_official: int = knob(1, low=1, high=100, help="seeds of the official-coupling variant")
     tpt48_tasks: str = knob(
@@ -57,6 +58,11 @@ class GRDAConfig(RunConfig):
         return tuple(self.methods.split("+"))
 
     @property
+    def other_toy(self) -> str:
+        """The toy data set that ``second_toy`` adds."""
+        return "dg60" if self.dataset == "dg15" else "dg15"
+
+    @property
     def tpt48_task_list(self) -> tuple[str, ...]:
         return () if self.tpt48_tasks == "none" else tuple(self.tpt48_tasks.split("+"))
 
@@ -68,7 +74,7 @@ SMOKE = GRDAConfig(scale="smoke", n_seeds=2, epochs=200, hidden=64, init="torch"
 #: The paper's protocol on the toy data: shipped hyperparameters, 5 seeds.
 FULL = GRDAConfig(
     scale="full", methods="+".join(METHODS), n_seeds=5, n_seeds_official=5, epochs=500, hidden=512,
-    tpt48_tasks="EW+NS", tpt48_epochs=300,
+    tpt48_tasks="EW+NS", tpt48_epochs=300, second_toy=True,
 )  # fmt: skip
 PRESETS = {"smoke": SMOKE, "full": FULL}
 

@@ -14,6 +14,9 @@ def test_full_config_builds_and_runs_one_step():
     cfg = grda.config("full", device="cpu", allow_cpu_full=True)
     assert cfg.hidden == 512 and cfg.epochs == 500 and cfg.n_seeds == 5 and cfg.lambda_d == 0.5
     assert cfg.method_list == grda.METHODS and len(grda.METHODS) == 6
+    assert cfg.second_toy and cfg.other_toy == "dg60" and cfg.tpt48_task_list == ("EW", "NS")
+    r60 = grda.train(grda.load_dg(cfg.other_toy), "grda", cfg, seed=0, max_steps=1)
+    assert r60.domain_score.shape == (60,) and math.isfinite(r60.d_loss[0])
     assert grda.config("full", device="cpu", allow_cpu_full=True, methods="preset").method_list == grda.METHODS
     assert grda.config("smoke", methods="preset").method_list == ("source_only", "dann", "grda")
     data = grda.load_dg(cfg.dataset)
