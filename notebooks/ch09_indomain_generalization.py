@@ -156,8 +156,8 @@ plt.show()
 #
 # At smoke scale a CNN (the benchmark's baseline architecture, with one stride-2 block fewer for
 # 32×32 inputs) is trained with Adam on the random and the extrapolation split; each minibatch is
-# rendered on the fly from its factor indices. At full scale the same trainer runs a CNN, a
-# CoordConv CNN and an MLP on all four splits with three seeds.
+# rendered on the fly from its factor indices. At full scale the same trainer runs all seven model
+# families (below) on all four splits with three seeds, on the 64×64 grid.
 
 # %%
 t0 = time.perf_counter()
@@ -228,6 +228,23 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# Every model family that was run, mean R² per split (smoke runs the CNN only; the full run all seven,
+# the paper's "whatever the supervision or architecture"):
+
+# %%
+fams = [m for m in ch.MODELS if any(r.model == m for r in runs)]
+fig, ax = plt.subplots(figsize=(1.6 + 1.2 * len(fams), 3.2))
+for i, kind in enumerate(kinds):
+    vals = [np.mean([r.r2_mean for r in runs if r.split == kind and r.model == m] or [np.nan]) for m in fams]
+    ax.bar(np.arange(len(fams)) + i * width, np.clip(vals, -1, 1), width, label=kind)
+ax.axhline(0, color="0.3", lw=0.8)
+ax.set(xticks=np.arange(len(fams)) + width * (len(kinds) - 1) / 2, xticklabels=fams, ylabel="mean R²",
+       title="Mean R² per model family and split", ylim=(-1, 1.05))
+ax.legend(loc="lower left", fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
 # On the random split the CNN reads the factors with a mean R² of {glue:text}`ch09_r2_random:.2f`;
 # on the extrapolation split the same network scores {glue:text}`ch09_r2_extra:.2f`. The official
 # benchmark's leaderboard lists {glue:text}`ch09_paper_best:.2f` as the best extrapolation R² on
@@ -272,7 +289,7 @@ glue("ch09_train_max", train_scale_max, display=False)
 glue("ch09_max_test", cfg.max_test, display=False)
 
 claim_held = (r2_random > 0.8 and r2_random - r2_extra > 0.2 and r2_id_on_scale_ood > 0.7
-              and true_scale_ood - pred_scale_ood > 0.05)
+              and true_scale_ood - pred_scale_ood > 0.05 and pred_scale_ood <= train_scale_max)
 path = save_record(
     cfg,
     chapter="ch09",
@@ -280,7 +297,8 @@ path = save_record(
     claim="A CNN that reads sprite factors almost perfectly on a random split (R² > 0.8) loses more than "
     "0.2 R² under extrapolation; with only the scale out of distribution, the other factors keep a median "
     "R² > 0.7 "
-    "and the scale is under-predicted",
+    "and the scale is pulled back into the training range (its mean prediction does not exceed the largest "
+    "training scale)",
     claim_held=claim_held,
     metrics=[
         Metric("R² random split (CNN)", r2_random),
@@ -290,9 +308,9 @@ path = save_record(
         Metric("mean predicted scale on the scale-OOD subset", pred_scale_ood, higher_is_better=False),
     ],
     seeds=sorted({r.seed for r in runs}),
-    notes="Procedural sprites (dSprites unavailable). Not reproduced at smoke scale: scale predictions for "
-    f"held-out scales stay inside the training range (mean {pred_scale_ood:.2f} > max {train_scale_max:.2f}); "
-    f"shape is not read modularly when scale is OOD (R² {r2_shape_on_scale_ood:.2f}).",
+    notes=f"Procedural sprites (dSprites unavailable); {cfg.scale} scale. Mean predicted scale on the scale-OOD "
+    f"subset {pred_scale_ood:.2f} against the largest training scale {train_scale_max:.2f} (inside the range: "
+    f"{pred_scale_ood <= train_scale_max}); R² of shape when scale is OOD {r2_shape_on_scale_ood:.2f}.",
     extra={f"r2_{r.split}_{r.model}_seed{r.seed}": r.r2.tolist() for r in runs},
 )
 print("result record written:", path.name)
