@@ -109,7 +109,7 @@ def end_to_end(threads: int, epochs: int) -> None:
         f"torch threads {threads}; k = {k}, C = {C}"
     )
     print(
-        f"  GRU fit {secs['fit gru']:.1f} s (official code: 66 s, GPU machine kind); whole fit + eval {total:.1f} s"
+        f"  GRU fit {secs['fit gru']:.1f} s (official code: 66 s on this machine kind, 2 CPU cores); whole fit + eval {total:.1f} s"
     )
     print(f"  {'model':<12} {'ItemRec prec@k':>15} {'UserRec prec@C':>15}   official UserRec prec@5")
     ref = {
