@@ -7,7 +7,9 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_sts`, :class:
 (:func:`spearman`, :func:`encode_pairs`, :func:`evaluate_bi`, :func:`evaluate_cross`,
 :func:`pretrain_mlm`, :func:`train_simcse`, :func:`train_cross_bce`, :func:`train_bi_mse`); the
 cycles (:class:`Member`, :class:`CycleSettings`, :func:`run_cycles`); and the experiment
-(:func:`prepare`, :func:`build_tiny_start`, :func:`build_minilm_start`, :func:`score_member`).
+(:func:`prepare`, :func:`build_tiny_start`, :func:`build_minilm_start`, :func:`score_member`); the
+dev-only study of when a cycle helps (:class:`Variant`, :func:`variants`, :func:`run_study`,
+:class:`StudyRow`, :func:`word_overlap`).
 """
 
 from iclr22lib.transencoder.config import FULL, MINILM, SMOKE, TransEncoderConfig, config, cycle_settings
@@ -48,9 +50,12 @@ from iclr22lib.transencoder.models import (
     tiny_bert,
     tokenize,
 )
+from iclr22lib.transencoder.study import StudyRow, Variant, reference_row, run_study, variants, word_overlap
 from iclr22lib.transencoder.train import (
+    CROSS_LOSSES,
     EncodedPairs,
     concat_tokens,
+    cross_loss,
     cross_training_set,
     encode_pairs,
     evaluate_bi,
@@ -61,6 +66,7 @@ from iclr22lib.transencoder.train import (
     rescale_targets,
     simcse_loss,
     spearman,
+    subset_pairs,
     train_bi_mse,
     train_cross_bce,
     train_simcse,
@@ -80,6 +86,7 @@ OFFICIAL_MINILM_ONE_CYCLE = {"bi_before": 81.80, "bi_after": 78.47, "cross_after
 
 __all__ = [
     "ALL_SETS",
+    "CROSS_LOSSES",
     "FULL",
     "MINILM",
     "OFFICIAL_MINILM_ONE_CYCLE",
@@ -97,15 +104,18 @@ __all__ = [
     "PairPool",
     "Scores",
     "StsSet",
+    "StudyRow",
     "TinyStart",
     "Tokens",
     "TransEncoderConfig",
+    "Variant",
     "bi_pseudo_labels",
     "build_minilm_start",
     "build_pool",
     "build_tiny_start",
     "concat_tokens",
     "config",
+    "cross_loss",
     "cross_pseudo_labels",
     "cross_training_set",
     "cycle_settings",
@@ -121,14 +131,19 @@ __all__ = [
     "pretrain_mlm",
     "pretraining_sentences",
     "rankdata",
+    "reference_row",
     "rescale_targets",
     "run_cycles",
+    "run_study",
     "score_member",
     "simcse_loss",
     "spearman",
+    "subset_pairs",
     "tiny_bert",
     "tokenize",
     "train_bi_mse",
     "train_cross_bce",
     "train_simcse",
+    "variants",
+    "word_overlap",
 ]

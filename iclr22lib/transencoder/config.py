@@ -58,6 +58,13 @@ class TransEncoderConfig(RunConfig):
         "bi", choices=("plm", "bi"), help="a new cross-encoder starts from the PLM or the bi"
     )
     reinit_bi: bool = knob(True, help="restart the bi-encoder from its start every cycle (official)")
+    cross_loss: str = knob("bce", choices=("bce", "mse"), help="bi -> cross loss on the pseudo-labels")
+    minilm_head_lr_mult: float = knob(
+        100.0, low=1.0, high=1e4, help="MiniLM cross-encoder: new head's lr / body lr (1 = official)"
+    )
+    study: str = knob(
+        "small", choices=("none", "small", "full"), help="dev-only study of what makes a cycle help"
+    )
 
 
 SMOKE = TransEncoderConfig(scale="smoke")
@@ -89,6 +96,8 @@ FULL = TransEncoderConfig(
     bi_batch=128,
     bi_lr=5e-5,
     cross_init="plm",
+    minilm_head_lr_mult=1.0,
+    study="full",
 )
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
@@ -106,6 +115,8 @@ def cycle_settings(cfg: TransEncoderConfig, start: str) -> CycleSettings:
         bi_lr=cfg.minilm_bi_lr if minilm else cfg.bi_lr,
         warmup=cfg.warmup,
         target_scale=cfg.target_scale,
+        cross_loss=cfg.cross_loss,
+        head_lr_mult=cfg.minilm_head_lr_mult if minilm else 1.0,
         cross_init=cfg.cross_init,
         reinit_bi=cfg.reinit_bi,
         seed=cfg.seed,

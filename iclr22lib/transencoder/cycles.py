@@ -57,6 +57,8 @@ class CycleSettings:
     bi_lr: float = 5e-5
     warmup: float = 0.1
     target_scale: str = "minmax"
+    cross_loss: str = "bce"  # "bce" (paper) | "mse" on the sigmoid score (ablation)
+    head_lr_mult: float = 1.0  # learning rate of the cross-encoder's new head / that of its body
     cross_init: str = "plm"  # "plm" (official --init_with_new_models) | "bi" (the current bi-encoder)
     reinit_bi: bool = True  # bi-encoder restarts from its contrastive start every cycle (official)
     seed: int = 0
@@ -122,6 +124,8 @@ def run_cycles(
                 lr=s.cross_lr,
                 warmup=s.warmup,
                 seed=s.seed + 100 * t + k,
+                loss=s.cross_loss,
+                head_lr_mult=s.head_lr_mult,
             )
             crosses.append(cross)
         z = cross_pseudo_labels(crosses, pool)

@@ -57,6 +57,19 @@ class EncodedPairs:
         return len(self.a)
 
 
+def subset_pairs(pairs: EncodedPairs, n: int, seed: int = 0) -> EncodedPairs:
+    """A seeded random subset of ``n`` rows of ``pairs`` (all of them, unchanged, when ``n >= len``)."""
+    if n >= len(pairs):
+        return pairs
+    idx = torch.sort(torch.randperm(len(pairs), generator=torch.Generator().manual_seed(seed))[:n]).values
+
+    def rows(t: Tokens) -> Tokens:
+        return Tokens(t.ids[idx], t.mask[idx], t.types[idx])
+
+    gold = None if pairs.gold is None else pairs.gold[idx.numpy()]
+    return EncodedPairs(pairs.name, rows(pairs.a), rows(pairs.b), rows(pairs.ab), rows(pairs.ba), gold)
+
+
 def encode_pairs(
     tokenizer,
     a: Sequence[str],
@@ -105,17 +118,27 @@ def _fit(
     weight_decay: float = 0.01,
     seed: int = 0,
     desc: str = "",
+    head_params: Sequence[nn.Parameter] | None = None,
+    head_lr_mult: float = 1.0,
 ) -> list[float]:
-    """Shuffled mini-batches of item indices for ``epochs`` (or exactly ``steps``); returns the losses."""
+    """Shuffled mini-batches of item indices for ``epochs`` (or exactly ``steps``); returns the losses.
+
+    ``head_params`` (e.g. a freshly initialised output layer) train at ``head_lr_mult`` times ``lr``.
+    The global torch seed is set to ``seed`` first, so dropout is reproducible per call."""
     if n_items < 1:
         raise ValueError("nothing to train on")
     batch_size = min(batch_size, n_items)
     per_epoch = max(1, n_items // batch_size)
     total = steps if steps is not None else max(1, round(epochs * per_epoch))
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=weight_decay
-    )
+    torch.manual_seed(seed)  # dropout masks: a run depends on its seed only, not on what ran before
+    head = [p for p in (head_params or []) if p.requires_grad]
+    head_ids = {id(p) for p in head}
+    body = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
+    groups = [{"params": body, "lr": lr}]
+    if head:
+        groups.append({"params": head, "lr": lr * head_lr_mult})
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay)
     n_warm = int(warmup * total)
 
     def schedule(step: int) -> float:
@@ -272,6 +295,19 @@ def cross_training_set(pairs: EncodedPairs, targets: torch.Tensor) -> tuple[Toke
     return concat_tokens(pairs.ab, pairs.ba), torch.cat([targets, targets])
 
 
+CROSS_LOSSES = ("bce", "mse")
+
+
+def cross_loss(logits: torch.Tensor, targets: torch.Tensor, kind: str = "bce") -> torch.Tensor:
+    """Loss of cross-encoder logits [B] on soft targets [B] in [0, 1]: ``"bce"`` (the paper's binary
+    cross-entropy with logits) or ``"mse"`` (squared error of the sigmoid score, our ablation)."""
+    if kind == "bce":
+        return F.binary_cross_entropy_with_logits(logits, targets)
+    if kind == "mse":
+        return F.mse_loss(torch.sigmoid(logits), targets)
+    raise ValueError(f"cross-encoder loss {kind!r}; choose one of {', '.join(CROSS_LOSSES)}")
+
+
 def train_cross_bce(
     cross: CrossEncoder,
     pairs: EncodedPairs,
@@ -282,14 +318,19 @@ def train_cross_bce(
     lr: float,
     warmup: float = 0.1,
     seed: int = 0,
+    loss: str = "bce",
+    head_lr_mult: float = 1.0,
 ) -> list[float]:
-    """Bi -> cross distillation: binary cross-entropy of the cross-encoder's logit on soft targets
-    ``targets`` [N] in [0, 1], on both orders of every pair."""
+    """Bi -> cross distillation: binary cross-entropy (``loss="bce"``, the paper) or squared error of
+    the sigmoid (``"mse"``) of the cross-encoder's logit on soft targets ``targets`` [N] in [0, 1], on
+    both orders of every pair. The new linear head learns at ``head_lr_mult`` x ``lr`` (1 = official)."""
+    if loss not in CROSS_LOSSES:
+        raise ValueError(f"cross-encoder loss {loss!r}; choose one of {', '.join(CROSS_LOSSES)}")
     device = next(cross.parameters()).device
     toks, y = cross_training_set(pairs, targets.float())
 
     def loss_fn(idx: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(cross(toks.batch(idx, device)), y[idx].to(device))
+        return cross_loss(cross(toks.batch(idx, device)), y[idx].to(device), loss)
 
     return _fit(
         cross,
@@ -300,7 +341,9 @@ def train_cross_bce(
         lr=lr,
         warmup=warmup,
         seed=seed,
-        desc="cross BCE",
+        desc=f"cross {loss.upper()}",
+        head_params=list(cross.head.parameters()),
+        head_lr_mult=head_lr_mult,
     )
 
 

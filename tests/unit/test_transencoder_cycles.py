@@ -108,3 +108,24 @@ def test_full_config_builds_and_runs_one_step_on_cpu():
     assert all(
         math.isfinite(v) for v in mlm_loss + sim_loss + log.cross_losses["full"] + log.bi_losses["full"]
     )
+    # mutual distillation (the second member stands in for MiniLM) under the FULL mutual settings
+    assert (
+        cfg.starts == "both" and cfg.study == "full" and te.cycle_settings(cfg, "minilm").head_lr_mult == 1.0
+    )
+    sm = dataclasses.replace(te.cycle_settings(cfg, "mutual"), cycles=1, cross_epochs=0.5, bi_epochs=1.0)
+    _, other, _ = toy_models(seed=1)
+    members = [te.Member("tiny", bi, mlm.bert), te.Member("other", other, other.encoder)]
+    (mlog,) = te.run_cycles(members, pool, dev, sm)
+    assert set(mlog.dev_bi) == {"tiny", "other"} and all(m.best_cross is not None for m in members)
+    # the FULL study grid: every factor the chapter reports, each run for one step here
+    grid = te.variants(cfg.study, sm, len(pool))
+    assert len(grid) >= 12 and {v.start for v in grid} == {"simcse", "mlm", "mutual"}
+    starts = {
+        "simcse": members[:1],
+        "mlm": [te.Member("mlm", te.BiEncoder(mlm.bert), mlm.bert)],
+        "mutual": members,
+    }
+    picked = [next(v for v in grid if v.start == k) for k in ("simcse", "mlm", "mutual")]
+    picked = [dataclasses.replace(v, changes=(*v.changes, ("cross_epochs", 0.5))) for v in picked]
+    rows = te.run_study(starts, pool, dev, sm, picked)
+    assert len(rows) == 3 and all(math.isfinite(r.dev_bi) and math.isfinite(r.dev_cross) for r in rows)
