@@ -6,9 +6,10 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_citeseer_text
 :func:`balanced_kmeans_tree`, :class:`LabelTree`, :func:`multiresolution_targets`); encoders
 (:class:`TfidfMLPEncoder`, :class:`TransformerEncoder`, :func:`load_minilm`); XR fine-tuning
 (:func:`train_xr`, :class:`XRSchedule`, :func:`squared_hinge`, :func:`shortlist`, :func:`flat_tree`,
-:func:`precision_at_k`, :func:`train_link_prediction`); downstream (:func:`fit_classifier`,
-:class:`Classifier`) and the experiment (:func:`build_problem`, :func:`fine_tune`, :func:`svd_features`,
-:func:`level_precision`, :func:`evaluate_features`).
+:func:`precision_at_k`, :func:`train_link_prediction`, tree inference :func:`beam_search`,
+:func:`path_scores`, :func:`ranking_precision`); downstream (:func:`fit_classifier`, :class:`Classifier`,
+:func:`scale_sparse`) and the experiment (:func:`build_problem`, :func:`fine_tune`, :func:`svd_features`,
+:func:`concat_features`, :func:`select_on_validation`, :func:`level_precision`, :func:`evaluate_features`).
 """
 
 from iclr22lib.giant.config import FULL, SMOKE, GiantConfig, config
@@ -20,15 +21,18 @@ from iclr22lib.giant.data import (
     random_split,
     undirected_edges,
 )
-from iclr22lib.giant.downstream import MODELS, Classifier, fit_classifier, standardise
+from iclr22lib.giant.downstream import MODELS, Classifier, fit_classifier, scale_sparse, standardise
 from iclr22lib.giant.encoders import TfidfMLPEncoder, TransformerEncoder, load_minilm
 from iclr22lib.giant.experiment import (
+    Selection,
     XMCProblem,
     build_problem,
+    concat_features,
     evaluate_features,
     fine_tune,
     level_precision,
     schedule,
+    select_on_validation,
     svd_features,
 )
 from iclr22lib.giant.xmc import (
@@ -44,8 +48,11 @@ from iclr22lib.giant.xr import (
     SparseRows,
     XRResult,
     XRSchedule,
+    beam_search,
     flat_tree,
+    path_scores,
     precision_at_k,
+    ranking_precision,
     shortlist,
     squared_hinge,
     train_link_prediction,
@@ -76,6 +83,7 @@ __all__ = [
     "GiantConfig",
     "Head",
     "LabelTree",
+    "Selection",
     "SparseRows",
     "TextGraph",
     "TfidfMLPEncoder",
@@ -84,7 +92,9 @@ __all__ = [
     "XRResult",
     "XRSchedule",
     "balanced_kmeans_tree",
+    "beam_search",
     "build_problem",
+    "concat_features",
     "config",
     "evaluate_features",
     "fine_tune",
@@ -95,10 +105,14 @@ __all__ = [
     "load_minilm",
     "multiresolution_targets",
     "neighbour_targets",
+    "path_scores",
     "pifa",
     "precision_at_k",
     "random_split",
+    "ranking_precision",
+    "scale_sparse",
     "schedule",
+    "select_on_validation",
     "shortlist",
     "squared_hinge",
     "standardise",

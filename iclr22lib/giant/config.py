@@ -23,20 +23,29 @@ class GiantConfig(RunConfig):
     topk: int = knob(4, low=1, high=1000, help="previous-level predictions whose children join the shortlist")
     mlp_dim: int = knob(256, low=8, high=4096, help="output width of the TF-IDF MLP encoder")
     mlp_steps: int = knob(100, low=1, high=1_000_000, help="XR steps per level, TF-IDF MLP encoder")
-    mlp_lr: float = knob(1e-3, low=1e-6, high=1.0, help="encoder learning rate, TF-IDF MLP encoder")
+    mlp_lrs: tuple[float, ...] = knob(
+        (1e-3,), help="TF-IDF MLP encoder learning rates tried; the best validation accuracy is kept"
+    )
     use_lm: bool = knob(True, help="also run the pretrained transformer (MiniLM) encoder")
     max_len: int = knob(32, low=8, high=512, help="transformer: tokens per text")
     trainable_layers: int = knob(
         1, low=1, high=6, help="transformer: top layers fine-tuned (the rest cached)"
     )
     lm_steps: int = knob(100, low=1, high=1_000_000, help="XR steps per level, transformer")
-    lm_lr: float = knob(3e-4, low=1e-7, high=1.0, help="encoder learning rate, transformer")
+    lm_lrs: tuple[float, ...] = knob(
+        (1e-4,), help="transformer learning rates tried; the best validation accuracy is kept"
+    )
     batch: int = knob(32, low=2, high=4096, help="XR batch size (nodes)")
     head_lr: float = knob(1e-2, low=1e-6, high=1.0, help="ranker-head learning rate")
     baselines: bool = knob(
         True, help="link-prediction and flat (one level) baselines of the TF-IDF MLP encoder"
     )
     lm_baselines: bool = knob(False, help="the same two baselines for the transformer encoder")
+    beam: int = knob(10, low=1, high=100_000, help="beam width of the tree search for precision@k")
+    concat_tfidf: bool = knob(True, help="also the GIANT-XRT variant [TF-IDF ‖ normalised embedding]")
+    ablation_models: str = knob(
+        "mlp", help="downstream models for the ablations and the concatenated variant"
+    )
     models: str = knob("mlp,gcn", help="downstream models, comma-separated from mlp, gcn, sage, sgc")
     n_seeds: int = knob(3, low=1, high=100, help="downstream seeds (random stratified 60/20/20 splits)")
     epochs: int = knob(100, low=1, high=100_000, help="downstream training epochs (best validation kept)")
@@ -45,6 +54,10 @@ class GiantConfig(RunConfig):
     @property
     def model_list(self) -> tuple[str, ...]:
         return tuple(m.strip() for m in self.models.split(",") if m.strip())
+
+    @property
+    def ablation_model_list(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.ablation_models.split(",") if m.strip())
 
 
 SMOKE = GiantConfig(scale="smoke")
@@ -60,7 +73,9 @@ FULL = GiantConfig(
     trainable_layers=6,
     lm_steps=1500,
     lm_baselines=True,
-    lm_lr=5e-5,
+    mlp_lrs=(3e-4, 1e-3, 3e-3),
+    lm_lrs=(2e-5, 5e-5, 1e-4),
+    ablation_models="mlp,gcn,sage,sgc",
     batch=32,
     models="mlp,gcn,sage,sgc",
     n_seeds=10,
@@ -77,7 +92,14 @@ def config(
     cfg = resolve(
         PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch02"
     )
-    bad = [m for m in cfg.model_list if m not in MODELS]
-    if bad or not cfg.model_list:
-        raise ConfigError(f"models={cfg.models!r}: unknown {bad}; choose from {', '.join(MODELS)}")
+    for name, lst in (("models", cfg.model_list), ("ablation_models", cfg.ablation_model_list)):
+        bad = [m for m in lst if m not in MODELS]
+        if bad or not lst:
+            raise ConfigError(
+                f"{name}={getattr(cfg, name)!r}: unknown {bad}; choose from {', '.join(MODELS)}"
+            )
+    for name in ("mlp_lrs", "lm_lrs"):
+        grid = getattr(cfg, name)
+        if not grid or any(not 1e-7 <= lr <= 1.0 for lr in grid):
+            raise ConfigError(f"{name}={grid!r}: give one or more learning rates in [1e-7, 1]")
     return cfg

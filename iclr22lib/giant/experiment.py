@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.decomposition import TruncatedSVD
+from sklearn.preprocessing import normalize
 
 from iclr22lib.giant.config import GiantConfig
 from iclr22lib.giant.data import TextGraph, random_split
-from iclr22lib.giant.downstream import fit_classifier
+from iclr22lib.giant.downstream import fit_classifier, sparse_csr
 from iclr22lib.giant.xmc import (
     LabelTree,
     balanced_kmeans_tree,
@@ -24,8 +27,9 @@ from iclr22lib.giant.xmc import (
 from iclr22lib.giant.xr import (
     XRResult,
     XRSchedule,
+    beam_search,
     flat_tree,
-    precision_at_k,
+    ranking_precision,
     train_link_prediction,
     train_xr,
 )
@@ -63,12 +67,27 @@ def svd_features(x: sp.spmatrix, dim: int, seed: int = 0) -> torch.Tensor:
     return torch.from_numpy(TruncatedSVD(dim, random_state=seed).fit_transform(x).astype(np.float32))
 
 
-def schedule(cfg: GiantConfig, lm: bool) -> XRSchedule:
-    """The XR schedule of one encoder from the config."""
+def concat_features(emb: torch.Tensor, x: sp.spmatrix) -> torch.Tensor:
+    """GIANT-XRT's ranker-side features [TF-IDF ‖ l2-normalised embedding], as the official pipeline
+    builds them for its XR-Linear stage: a float32 sparse CSR tensor of shape (n, vocab + dim)."""
+    e = sp.csr_matrix(normalize(emb.detach().cpu().numpy().astype(np.float32), norm="l2", axis=1))
+    m = sp.hstack([sp.csr_matrix(x, dtype=np.float32), e], format="csr")
+    m.sort_indices()
+    return sparse_csr(
+        torch.from_numpy(m.indptr.astype(np.int64)),
+        torch.from_numpy(m.indices.astype(np.int64)),
+        torch.from_numpy(m.data),
+        m.shape,
+    )
+
+
+def schedule(cfg: GiantConfig, lm: bool, lr: float | None = None) -> XRSchedule:
+    """The XR schedule of one encoder from the config (``lr`` overrides the encoder learning rate)."""
+    default = cfg.lm_lrs[0] if lm else cfg.mlp_lrs[0]
     return XRSchedule(
         steps=cfg.lm_steps if lm else cfg.mlp_steps,
         batch=cfg.batch,
-        lr_encoder=cfg.lm_lr if lm else cfg.mlp_lr,
+        lr_encoder=default if lr is None else lr,
         lr_head=cfg.head_lr,
         negatives=cfg.negatives,
         topk=cfg.topk,
@@ -76,11 +95,18 @@ def schedule(cfg: GiantConfig, lm: bool) -> XRSchedule:
 
 
 def fine_tune(
-    encoder, prob: XMCProblem, cfg: GiantConfig, lm: bool, kind: str, seed: int = 0
+    encoder,
+    prob: XMCProblem,
+    cfg: GiantConfig,
+    lm: bool,
+    kind: str,
+    seed: int = 0,
+    lr: float | None = None,
 ) -> tuple[torch.Tensor, XRResult | list[float]]:
     """Fine-tune ``encoder`` in place by ``kind`` = 'giant' (hierarchical XR), 'flat' (one level over all
-    labels, the same total steps) or 'lp' (link prediction, the same total steps); return its embeddings."""
-    sch = schedule(cfg, lm)
+    labels, the same total steps) or 'lp' (link prediction, the same total steps); return its embeddings.
+    ``lr``: the encoder learning rate (default: the first of the config's grid)."""
+    sch = schedule(cfg, lm, lr)
     levels = min(cfg.levels, len(prob.tree.parents))
     if kind == "giant":
         res = train_xr(encoder, prob.tree, prob.targets, prob.counts, prob.instances, sch, seed, levels)
@@ -97,14 +123,17 @@ def fine_tune(
     return encoder.embed_all().cpu(), res
 
 
-def level_precision(encoder_emb: torch.Tensor, res: XRResult, prob: XMCProblem, ks=(1, 5)) -> pd.DataFrame:
-    """Neighbourhood-prediction P@k of each trained level over all K_t clusters (training instances)."""
-    rows = []
+def level_precision(
+    encoder_emb: torch.Tensor, res: XRResult, prob: XMCProblem, ks=(1, 5), beam: int = 10
+) -> pd.DataFrame:
+    """Neighbourhood-prediction P@k of each trained level by beam search down the tree (training
+    instances), with the chance level of P@1 (mean positives / K_t)."""
     inst = prob.instances
-    for t, head in enumerate(res.heads, start=1):
-        with torch.no_grad():
-            s = head(encoder_emb[inst].to(head.weight.device))
-        pk = precision_at_k(s, prob.targets[t - 1], inst, ks)
+    emb = encoder_emb[inst].to(res.heads[0].weight.device)
+    ranked = beam_search(emb, res.heads, prob.tree, beam)
+    rows = []
+    for t, (ids, _) in enumerate(ranked, start=1):
+        pk = ranking_precision(ids, prob.targets[t - 1], inst, ks)
         k_t = prob.targets[t - 1].shape[1]
         avg_pos = float(prob.targets[t - 1][inst.numpy()].sum(1).mean())
         rows.append(
@@ -113,17 +142,65 @@ def level_precision(encoder_emb: torch.Tensor, res: XRResult, prob: XMCProblem, 
     return pd.DataFrame(rows)
 
 
+@dataclass
+class Selection:
+    """Result of :func:`select_on_validation`: the winning candidate's index, settings, features and run
+    result, and one row per candidate with its mean and sd validation accuracy (no test numbers)."""
+
+    best: int
+    setting: dict[str, Any]
+    features: torch.Tensor
+    result: Any
+    table: pd.DataFrame
+
+
+def select_on_validation(
+    candidates: Sequence[Mapping[str, Any]],
+    make: Callable[[Mapping[str, Any]], tuple[torch.Tensor, Any]],
+    graph: TextGraph,
+    cfg: GiantConfig,
+    model: str = "mlp",
+    device: str | torch.device = "cpu",
+) -> Selection:
+    """Pick the candidate setting whose features give the best mean *validation* accuracy of ``model``.
+
+    ``make(setting) -> (features (n, d), run result)`` builds one candidate's features. Every
+    candidate is scored on the same ``cfg.n_seeds`` splits as :func:`evaluate_features`; only the
+    validation accuracy is read; ties go to the earlier candidate. A single candidate is returned
+    without downstream training (its validation accuracy is then NaN).
+    """
+    if not candidates:
+        raise ValueError("select_on_validation needs at least one candidate setting")
+    best, rows = None, []
+    for i, setting in enumerate(candidates):
+        feats, res = make(setting)
+        val = [float("nan")]
+        if len(candidates) > 1:
+            val = evaluate_features({"c": feats}, graph, cfg, device, (model,))["val"].tolist()
+        rows.append({**setting, "val mean": float(np.mean(val)), "val sd": float(np.std(val))})
+        if best is None or rows[-1]["val mean"] > rows[best[0]]["val mean"]:
+            best = (i, feats, res)
+    assert best is not None
+    return Selection(best[0], dict(candidates[best[0]]), best[1], best[2], pd.DataFrame(rows))
+
+
 def evaluate_features(
-    features: dict[str, torch.Tensor], graph: TextGraph, cfg: GiantConfig, device: str | torch.device = "cpu"
+    features: dict[str, torch.Tensor],
+    graph: TextGraph,
+    cfg: GiantConfig,
+    device: str | torch.device = "cpu",
+    models: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Test accuracy of every (feature variant, downstream model, seed): one row each."""
+    """Validation and test accuracy of every (feature variant, downstream model, seed): one row each.
+
+    ``models``: the downstream models (default ``cfg.model_list``)."""
     rows = []
     ei = graph.edge_index.to(device)
     y = graph.y.to(device)
     for s in range(cfg.n_seeds):
         split = {k: v.to(device) for k, v in random_split(graph.y, cfg.seed + s).items()}
         for name, x in features.items():
-            for model in cfg.model_list:
+            for model in cfg.model_list if models is None else models:
                 r = fit_classifier(
                     model, x.to(device), ei, y, split, seed=cfg.seed + s, epochs=cfg.epochs, hidden=cfg.hidden
                 )

@@ -300,3 +300,63 @@ def train_link_prediction(
         curve.append(float(loss.detach()))
     encoder.eval()
     return curve
+
+
+@torch.no_grad()
+def path_scores(emb: torch.Tensor, heads: list[Head], tree: LabelTree) -> list[torch.Tensor]:
+    """Exhaustive XR scores of every cluster of every trained level: (n, K_t) per level t.
+
+    The score of a cluster is the product of sigmoid(ranker score) along its path from the root,
+    p_t = sigmoid(s_t) * p_{t-1}[parent]; ``emb``: (n, dim) node embeddings.
+    """
+    out: list[torch.Tensor] = []
+    for t, head in enumerate(heads, start=1):
+        p = torch.sigmoid(head(emb))
+        if t > 1:
+            p = p * out[-1][:, torch.from_numpy(tree.parents[t - 1]).to(p.device)]
+        out.append(p)
+    return out
+
+
+@torch.no_grad()
+def beam_search(
+    emb: torch.Tensor, heads: list[Head], tree: LabelTree, beam: int
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """XR inference down the tree, all nodes at once, with the path scores of :func:`path_scores`.
+
+    Level 1 scores all its clusters; level t scores only the children of the ``beam`` best level-(t-1)
+    clusters. Returns per level ``(ids, scores)``, each (n, m_t), sorted by score, best first; padding
+    entries have id -1 and score -inf. With ``beam`` >= every K_t this ranks exactly as exhaustive scoring.
+    """
+    if beam < 1:
+        raise ValueError(f"beam={beam} must be >= 1")
+    out: list[tuple[torch.Tensor, torch.Tensor]] = []
+    n = emb.shape[0]
+    for t, head in enumerate(heads, start=1):
+        if t == 1:
+            score = torch.sigmoid(head(emb))
+            ids = torch.arange(score.shape[1], device=emb.device).expand(n, -1)
+        else:
+            prev_ids, prev_score = out[-1]
+            m = min(beam, prev_ids.shape[1])
+            keep_ids, keep_score = prev_ids[:, :m], prev_score[:, :m]
+            table = torch.from_numpy(tree.children_table(t)).to(emb.device)
+            ch = table[keep_ids.clamp_min(0)]  # (n, m, c)
+            ok = (ch >= 0) & (keep_ids >= 0)[:, :, None]
+            ids = torch.where(ok, ch, -1).reshape(n, -1)
+            s = torch.sigmoid(head(emb, ids.clamp_min(0)))
+            score = torch.where(ids >= 0, s * keep_score.repeat_interleave(ch.shape[2], 1), -torch.inf)
+        order = torch.argsort(score, dim=1, descending=True, stable=True)
+        out.append((torch.gather(ids, 1, order), torch.gather(score, 1, order)))
+    return out
+
+
+def ranking_precision(
+    ids: torch.Tensor, targets: sp.spmatrix, rows: torch.Tensor, ks=(1, 5)
+) -> dict[int, float]:
+    """P@k of ranked label ``ids`` (len(rows), m), best first, -1 = no label, against ``targets`` rows."""
+    if ids.shape[1] < max(ks):
+        raise ValueError(f"ranking has {ids.shape[1]} entries, fewer than k={max(ks)}")
+    top = ids[:, : max(ks)].cpu()
+    hit = (SparseRows(targets).lookup(rows, top.clamp_min(0)) > 0) & (top >= 0)
+    return {k: float(hit[:, :k].float().mean()) for k in ks}

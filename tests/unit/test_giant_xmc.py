@@ -127,3 +127,9 @@ def test_config_validation():
         giant.config("smoke", branching=3)
     with pytest.raises(ConfigError, match="unknown parameter"):
         giant.config("smoke", colour="red")
+    with pytest.raises(ConfigError, match="lm_lrs"):
+        giant.config("smoke", lm_lrs=())
+    with pytest.raises(ConfigError, match="mlp_lrs"):
+        giant.config("smoke", mlp_lrs=(1e-3, 5.0))
+    with pytest.raises(ConfigError, match="ablation_models"):
+        giant.config("smoke", ablation_models="mlp,gin")

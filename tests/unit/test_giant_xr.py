@@ -1,5 +1,8 @@
 """GIANT's XR fine-tuning: loss, shortlist, sparse look-ups, a toy graph, encoders, the FULL config."""
 
+import copy
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -111,6 +114,81 @@ def test_link_prediction_and_flat_run():
     assert res.heads[0].weight.shape == (n, 16)
 
 
+def _random_heads(tree, dim=12, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [giant.Head(torch.randn(k, dim, generator=g), torch.randn(k, generator=g)) for k in tree.sizes]
+
+
+def test_beam_search_with_full_beam_equals_exhaustive_scoring():
+    rng = np.random.default_rng(0)
+    tree = giant.balanced_kmeans_tree(rng.random((150, 6)), 4, 6, seed=0)
+    assert len(tree.sizes) >= 3
+    heads = _random_heads(tree)
+    emb = torch.randn(25, 12, generator=torch.Generator().manual_seed(1))
+    exhaustive = giant.path_scores(emb, heads, tree)
+    ranked = giant.beam_search(emb, heads, tree, max(tree.sizes))
+    for (ids, score), full in zip(ranked, exhaustive, strict=True):
+        k = full.shape[1]
+        val, order = full.sort(1, descending=True)
+        assert bool((ids[:, k:] == -1).all())  # the rest is padding
+        torch.testing.assert_close(ids[:, :k], order)
+        torch.testing.assert_close(score[:, :k], val)
+    # a narrow beam scores only the children of the beam: b * branching candidates
+    narrow = giant.beam_search(emb, heads, tree, 2)
+    for t in range(2, len(tree.sizes) + 1):
+        ids = narrow[t - 1][0]
+        assert ids.shape[1] == 2 * tree.children_table(t).shape[1]
+        par = torch.from_numpy(tree.parents[t - 1])[ids.clamp_min(0)]
+        kept = narrow[t - 2][0][:, :2]
+        assert bool(((par[:, :, None] == kept[:, None, :]).any(2) | (ids < 0)).all())
+
+
+def test_ranking_precision_by_hand():
+    targets = sp.csr_matrix(np.array([[1, 0, 1, 0], [0, 0, 0, 1]], np.float32))
+    ids = torch.tensor([[2, 1, 0], [3, -1, -1]])
+    pk = giant.ranking_precision(ids, targets, torch.tensor([0, 1]), (1, 3))
+    assert pk[1] == 1.0 and pk[3] == pytest.approx((2 + 1) / 6)
+    with pytest.raises(ValueError, match="fewer than k"):
+        giant.ranking_precision(ids, targets, torch.tensor([0, 1]), (5,))
+
+
+def test_concat_features_and_sparse_scaling():
+    rng = np.random.default_rng(0)
+    x = sp.random(30, 20, density=0.2, format="csr", random_state=0, dtype=np.float32)
+    emb = torch.from_numpy(rng.standard_normal((30, 5)).astype(np.float32))
+    cat = giant.concat_features(emb, x)
+    dense = cat.to_dense().numpy()
+    assert dense.shape == (30, 25)
+    np.testing.assert_allclose(dense[:, :20], x.toarray())
+    np.testing.assert_allclose(np.linalg.norm(dense[:, 20:], axis=1), 1.0, rtol=1e-5)
+    train = torch.from_numpy(rng.random(30) < 0.6)
+    scaled = giant.scale_sparse(cat, train).to_dense().numpy()
+    sd = dense[train.numpy()].std(0, ddof=1)
+    np.testing.assert_allclose(scaled, dense / np.maximum(sd, 1e-6), rtol=1e-4, atol=1e-5)
+
+
+def test_select_on_validation_uses_validation_only():
+    n = 300
+    y = torch.arange(n) % 3
+    no_edges = torch.zeros(2, 0, dtype=torch.long)
+    graph = giant.TextGraph(tuple("t" for _ in range(n)), y, no_edges, (), ("a", "b", "c"))
+    cfg = giant.config("smoke", n_seeds=2, epochs=30)
+    g = torch.Generator().manual_seed(0)
+    noise = torch.randn(n, 4, generator=g)
+    signal = torch.nn.functional.one_hot(y, 3).float() + 0.3 * torch.randn(n, 3, generator=g)
+    cands = [{"name": "noise"}, {"name": "signal"}, {"name": "noise again"}]
+    sel = giant.select_on_validation(
+        cands, lambda c: (signal if c["name"] == "signal" else noise, c["name"]), graph, cfg
+    )
+    assert sel.best == 1 and sel.result == "signal" and sel.setting == {"name": "signal"}
+    assert list(sel.table.columns) == ["name", "val mean", "val sd"]  # no test numbers
+    assert sel.table["val mean"][1] > 0.9 > sel.table["val mean"][0]
+    one = giant.select_on_validation([{"name": "x"}], lambda c: (noise, None), graph, cfg)
+    assert one.best == 0 and np.isnan(one.table["val mean"][0])
+    with pytest.raises(ValueError, match="at least one"):
+        giant.select_on_validation([], lambda c: (noise, None), graph, cfg)
+
+
 @pytest.fixture(scope="module")
 def minilm(real_data_root):
     return giant.load_minilm(real_data_root)
@@ -134,33 +212,59 @@ def test_cached_transformer_equals_full_forward(minilm):
 
 
 def test_full_config_one_step_on_cpu(minilm, real_data_root):
-    cfg = giant.config("full", allow_cpu_full=True)
-    assert cfg.trainable_layers == 6 and cfg.n_seeds == 10 and cfg.model_list == giant.MODELS
-    graph = giant.load_citeseer_text(real_data_root)
-    sub = 48  # one step of the full schedule on a few texts
-    tok, model = minilm
-    enc = giant.TransformerEncoder(graph.texts[:sub], tok, model, cfg.max_len, cfg.trainable_layers)
+    """One step of everything FULL runs: the sweep over its learning-rate grid, GIANT and the flat and
+    link-prediction ablations of the whole transformer, beam-search P@k, the concatenated features and
+    all four downstream models on every variant."""
+    full = giant.config("full", allow_cpu_full=True)
+    assert full.trainable_layers == 6 and full.n_seeds == 10 and full.model_list == giant.MODELS
+    assert full.lm_baselines and full.ablation_model_list == giant.MODELS and len(full.lm_lrs) == 3
+    # one step, on ten texts cut at 64 tokens (FULL's 256 only makes this test slower)
+    cfg = replace(full, max_leaf=2, lm_steps=1, batch=2, n_seeds=1, epochs=1, max_len=64)
+    whole = giant.load_citeseer_text(real_data_root)
+    sub = 10
     rng = np.random.default_rng(0)
-    y = sp.csr_matrix((rng.random((sub, sub)) < 0.1).astype(np.float32))
-    tree = giant.balanced_kmeans_tree(rng.random((sub, 8)), cfg.branching, 4, seed=0)
-    tg = giant.multiresolution_targets(y, tree)
-    sched = giant.schedule(cfg, lm=True)
-    sched.steps, sched.batch = 1, 2
-    before = enc.model.encoder.layer[0].attention.self.query.weight.clone()
-    res = giant.train_xr(
-        enc, tree, tg, giant.multiresolution_targets(y, tree, False), torch.arange(sub), sched, 0, 1
-    )
-    assert np.isfinite(res.losses[0][0])
-    assert not torch.equal(before, enc.model.encoder.layer[0].attention.self.query.weight)  # layer 0 trains
-    for kind in ("mlp", "gcn", "sage", "sgc"):
-        r = giant.fit_classifier(
-            kind,
-            torch.randn(sub, 8),
-            torch.zeros(2, 0, dtype=torch.long),
-            torch.arange(sub) % 3,
-            giant.random_split(torch.arange(sub) % 3, 0),
-            0,
-            epochs=1,
-            hidden=cfg.hidden,
-        )
-        assert 0.0 <= r["test"] <= 1.0
+    ei = giant.undirected_edges(rng.integers(0, sub, 15), rng.integers(0, sub, 15), sub)
+    graph = giant.TextGraph(whole.texts[:sub], torch.arange(sub) % 2, ei, whole.ids[:sub], whole.class_names)
+    prob = giant.build_problem(graph, cfg)
+    assert len(prob.tree.sizes) == 2  # clusters, then labels
+    tok, model = minilm
+    base = giant.TransformerEncoder(graph.texts, tok, model, cfg.max_len, cfg.trainable_layers)
+    assert base.cache is None  # all six layers train
+    before = base.model.encoder.layer[0].attention.self.query.weight.clone()
+    encoders, feats, sweeps = [], {}, {}
+
+    def make(setting, kind):
+        encoders.append(copy.deepcopy(base))
+        return giant.fine_tune(encoders[-1], prob, cfg, True, kind, 0, lr=setting["lr"])
+
+    for kind, grid in (("giant", cfg.lm_lrs), ("flat", cfg.lm_lrs[:1]), ("lp", cfg.lm_lrs[:1])):
+        cands = [{"lr": lr} for lr in grid]
+        sweeps[kind] = giant.select_on_validation(cands, lambda c, k=kind: make(c, k), graph, cfg)
+        feats[kind] = sweeps[kind].features
+    assert len(sweeps["giant"].table) == 3 and sweeps["giant"].setting["lr"] in cfg.lm_lrs
+    for enc in encoders:  # layer 0 of every fine-tuned copy moved; the base did not
+        assert not torch.equal(before, enc.model.encoder.layer[0].attention.self.query.weight)
+    assert torch.equal(before, base.model.encoder.layer[0].attention.self.query.weight)
+    assert all(np.isfinite(c[0]) for c in sweeps["giant"].result.losses)
+    assert np.isfinite(sweeps["lp"].result[0]) and np.isfinite(sweeps["flat"].result.losses[0][0])
+    pk = giant.level_precision(feats["giant"], sweeps["giant"].result, prob, beam=cfg.beam)
+    assert list(pk["level"]) == [1, 2] and bool(pk["P@1"].between(0, 1).all())
+    feats["concat"] = giant.concat_features(feats["giant"], prob.x)
+    acc = giant.evaluate_features(feats, graph, cfg, models=cfg.ablation_model_list)
+    assert len(acc) == 4 * 4 and bool(acc["test"].between(0, 1).all())
+
+
+def test_csr_linear_gradient_equals_dense():
+    from iclr22lib.giant.downstream import CSRTranspose, csr_linear
+
+    g = torch.Generator().manual_seed(0)
+    dense = (torch.rand(40, 70, generator=g) < 0.1) * torch.randn(40, 70, generator=g)
+    x = dense.to_sparse_csr()
+    xt = CSRTranspose(x)
+    assert torch.equal(xt(x.values()).to_dense(), dense.T)
+    lin = torch.nn.Linear(70, 5)
+    csr_linear(x, lin, xt).square().sum().backward()
+    grads = (lin.weight.grad.clone(), lin.bias.grad.clone())
+    lin.zero_grad()
+    lin(dense).square().sum().backward()
+    assert torch.allclose(grads[0], lin.weight.grad, atol=1e-5) and torch.allclose(grads[1], lin.bias.grad, atol=1e-5)
