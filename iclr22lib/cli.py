@@ -7,6 +7,7 @@ Run it from the book's repository root::
     iclr22 book                          # execute every chapter at smoke scale and build the HTML book
     iclr22 data list | verify [NAME...]  # the data registry
     iclr22 scoreboard                    # book/scoreboard.md from results/
+    iclr22 budget ch05                   # planning estimate of the full preset's time on one H100
 
 Bad arguments exit with status 2 and one line that says what was wrong.
 """
@@ -144,6 +145,25 @@ def cmd_scoreboard(args) -> None:
     print(f"scoreboard written: {path}")
 
 
+def cmd_budget(args) -> None:
+    from iclr22lib.core.budget import H100_EAGER, budget_table
+
+    key, _ = pipeline.find_chapter(args.chapter)
+    try:
+        module = importlib.import_module(f"{pipeline.CONFIG_MODULES[key]}.budget")
+    except ModuleNotFoundError:
+        raise pipeline.PipelineError(f"{key} has no full-scale budget estimate (no budget module)") from None
+    rows, minutes = budget_table(module.full_workload(), H100_EAGER)
+    width = max(len(r["work"]) for r in rows)
+    print(f"{key} full preset, {H100_EAGER.name}; an estimate, not a measurement")
+    for r in rows:
+        print(
+            f"  {r['work']:<{width}}  {r['steps']:>9,} steps  {r['GFLOP/step']:>9.3f} GFLOP  "
+            f"{r['kernels/step']:>6} kernels  {r['est. min']:>6.1f} min"
+        )
+    print(f"  total: {minutes:.1f} min (limit 60)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="iclr22", description="Run, test and build the executable book of ten ICLR 2022 papers.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -190,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--results", default=str(RESULTS_DIR), help="folder of result records")
     sb.add_argument("--out", default="book/scoreboard.md", help="page to write")
     sb.set_defaults(func=cmd_scoreboard)
+    bud = sub.add_parser("budget", help="planning estimate of a chapter's full preset on one H100")
+    bud.add_argument("chapter", help="chapter id (ch02, ch05, ch07)")
+    bud.set_defaults(func=cmd_budget)
     return p
 
 
