@@ -34,7 +34,9 @@
 # - **JupyterLab**: open `notebooks/ch02_giant_xrt.py` (Jupytext opens it as a notebook).
 # - **Re-run with other parameters**: `iclr22 run ch02 -p LEVELS 2 -p NEGATIVES tfn`, or `papermill`
 #   on the `.ipynb` with `-p SCALE full` on a GPU machine (the whole transformer, longer texts, all four
-#   downstream models, ten seeds).
+#   downstream models, ten seeds). `iclr22 budget ch02` prints a planning estimate of the full run's time
+#   on one H100, from the FLOPs and kernels of each step counted on the CPU; the full preset has not been
+#   run on a GPU yet, so that estimate is all we can say of its cost.
 # - **Source**: {download}`the chapter's .py source <../../notebooks/ch02_giant_xrt.py>`.
 # ```
 
@@ -470,7 +472,10 @@ glue(
 #   offers several such score combinations); the tree here is the one the encoder was trained on, not a
 #   "refined" tree rebuilt from the fine-tuned embeddings.
 # - **Downstream**: random stratified 60/20/20 splits (CiteSeer has no official split for this text
-#   version), two-layer models, 64 hidden units at smoke scale.
+#   version), two-layer models, 64 hidden units at smoke scale. On the CPU, dropout masks are drawn by
+#   thresholding uniform numbers (torch's `bernoulli_` is slow there), and the MLP multiplies the sparse
+#   TF-IDF block and the dense embedding block of [TF-IDF ‖ embedding] each in its own format; unit tests
+#   check both against the plain versions, and `benchmarks/ch02_downstream_fit.py` measures the gain.
 # - **Tuning**: the encoder learning rate of every fine-tuned variant is chosen by the downstream MLP's
 #   validation accuracy over a small grid fixed in the configuration (at smoke scale a one-point grid,
 #   the official default; used here: {glue:text}`ch02_lm_lr`); tree depth and step counts are set by

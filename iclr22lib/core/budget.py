@@ -94,7 +94,7 @@ def budget_table(items: Iterable[WorkItem], gpu: GPUModel = H100_EAGER) -> tuple
         rows.append(
             {
                 "work": it.name,
-                "steps": int(round(it.count)),
+                "steps": round(it.count),
                 "GFLOP/step": round(it.cost.flops / 1e9, 3),
                 "kernels/step": it.cost.ops,
                 "est. min": round(s / 60, 1),

@@ -62,7 +62,10 @@ class GiantConfig(RunConfig):
 
 SMOKE = GiantConfig(scale="smoke")
 #: The full protocol on one GPU: the whole transformer fine-tuned over all levels with longer texts,
-#: all four downstream models, ten seeds.
+#: three learning rates for GIANT and both ablations of each encoder, all four downstream models, ten
+#: seeds. Sized by the planning estimate ``iclr22 budget ch02`` (FLOPs and kernels of each step counted on
+#: the CPU, a pessimistic eager-H100 model): about 41 minutes with 1,000 transformer steps per level
+#: (1,500 gave 57). An estimate, not a measurement: no full run has been made on a GPU yet.
 FULL = GiantConfig(
     scale="full",
     vocab=20000,
@@ -71,7 +74,7 @@ FULL = GiantConfig(
     mlp_steps=600,
     max_len=256,
     trainable_layers=6,
-    lm_steps=1500,
+    lm_steps=1000,
     lm_baselines=True,
     mlp_lrs=(3e-4, 1e-3, 3e-3),
     lm_lrs=(2e-5, 5e-5, 1e-4),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -12,6 +13,15 @@ from torch_geometric.nn import GCNConv, SAGEConv, SGConv
 from iclr22lib.core.training import check_finite
 
 MODELS = ("mlp", "gcn", "sage", "sgc")
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Inverted dropout, the same distribution as ``F.dropout``. On the CPU the mask is drawn by
+    thresholding uniform numbers, several times faster than torch's ``bernoulli_`` (see
+    ``benchmarks/ch02_downstream_fit.py``); on a GPU it is ``F.dropout`` itself."""
+    if not training or not 0.0 < p < 1.0 or x.is_cuda:
+        return F.dropout(x, p, training)
+    return x * (torch.rand_like(x) >= p).to(x.dtype) * (1.0 / (1.0 - p))
 
 
 def sparse_csr(crow: torch.Tensor, col: torch.Tensor, vals: torch.Tensor, shape) -> torch.Tensor:
@@ -58,6 +68,34 @@ def csr_linear(x: torch.Tensor, layer: nn.Linear, xt: CSRTranspose) -> torch.Ten
     return _CSRMatmul.apply(x, xt(x.values()), layer.weight) + layer.bias
 
 
+class SparseDense(NamedTuple):
+    """Node features whose first columns are sparse and whose last columns are dense, e.g. GIANT-XRT's
+    [TF-IDF ‖ embedding]: ``sparse`` CSR (n, a), ``dense`` (n, d - a). The MLP multiplies each block in
+    its own format instead of treating the dense block as a sparse one."""
+
+    sparse: torch.Tensor
+    dense: torch.Tensor
+
+
+def split_dense_tail(x: torch.Tensor) -> torch.Tensor | SparseDense:
+    """Split a sparse CSR (n, d) with sorted column indices into :class:`SparseDense` when its trailing
+    columns are stored in every row; ``x`` unchanged when there is no such block, dense when all are."""
+    n, d = x.shape
+    cols = x.col_indices()
+    full = torch.bincount(cols, minlength=d) == n
+    a = d - int(torch.cumprod(full.flip(0), 0).sum())  # first column of the all-stored trailing block
+    if a == d:
+        return x
+    if a == 0:
+        return x.to_dense()
+    tail = cols >= a
+    vals = x.values()
+    head_counts = x.crow_indices().diff() - (d - a)
+    crow = torch.cat([head_counts.new_zeros(1), head_counts.cumsum(0)])
+    sparse = sparse_csr(crow, cols[~tail], vals[~tail], (n, a))
+    return SparseDense(sparse, vals[tail].reshape(n, d - a))
+
+
 class Classifier(nn.Module):
     """2-layer MLP / GCN / GraphSAGE, or SGC (K=2 propagation + linear): (n, d) -> (n, classes) logits."""
 
@@ -78,20 +116,35 @@ class Classifier(nn.Module):
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
         if self.kind == "sgc":
             return self.conv(x, edge_index)
+        if isinstance(x, SparseDense):  # MLP only: each block in its own format
+            a = x.sparse.shape[1]
+            xs = self._dropout_csr(x.sparse)
+            w = self.l1.weight
+            h = _CSRMatmul.apply(xs, self._transpose(xs)(xs.values()), w[:, :a])
+            h = h + dropout(x.dense, self.dropout, self.training) @ w[:, a:].t() + self.l1.bias
+            return self.l2(dropout(F.relu(h), self.dropout, self.training))
         if x.layout == torch.sparse_csr:  # dropout on the stored entries only
-            vals = F.dropout(x.values(), self.dropout, self.training)
-            x = sparse_csr(x.crow_indices(), x.col_indices(), vals, x.shape)
+            x = self._dropout_csr(x)
         else:
-            x = F.dropout(x, self.dropout, self.training)
+            x = dropout(x, self.dropout, self.training)
         if self.kind == "mlp" and x.layout == torch.sparse_csr:
-            cols = x.col_indices()
-            if getattr(self, "_xt", None) is None or self._xt.pattern.data_ptr() != cols.data_ptr():
-                self._xt = CSRTranspose(x)
-            h = csr_linear(x, self.l1, self._xt)
+            h = csr_linear(x, self.l1, self._transpose(x))
         else:
             h = self.l1(x) if self.kind == "mlp" else self.l1(x, edge_index)
-        h = F.dropout(F.relu(h), self.dropout, self.training)
+        h = dropout(F.relu(h), self.dropout, self.training)
         return self.l2(h) if self.kind == "mlp" else self.l2(h, edge_index)
+
+
+    def _dropout_csr(self, x: torch.Tensor) -> torch.Tensor:
+        vals = dropout(x.values(), self.dropout, self.training)
+        return sparse_csr(x.crow_indices(), x.col_indices(), vals, x.shape)
+
+    def _transpose(self, x: torch.Tensor) -> CSRTranspose:
+        """The cached :class:`CSRTranspose` of ``x``'s pattern (built again for a new pattern)."""
+        cols = x.col_indices()
+        if getattr(self, "_xt", None) is None or self._xt.pattern.data_ptr() != cols.data_ptr():
+            self._xt = CSRTranspose(x)
+        return self._xt
 
 
 def standardise(x: torch.Tensor, train: torch.Tensor) -> torch.Tensor:
@@ -142,11 +195,14 @@ def fit_classifier(
         x = scale_sparse(x.cpu(), split["train"].cpu()).to(y.device)
         if kind in ("sage", "sgc"):
             x = x.to_dense()
+        elif kind == "mlp":
+            x = split_dense_tail(x)
     else:
         x = standardise(x.float(), split["train"])
-    model = Classifier(kind, x.shape[1], hidden, int(y.max()) + 1, dropout)
+    d_in = x.sparse.shape[1] + x.dense.shape[1] if isinstance(x, SparseDense) else x.shape[1]
+    model = Classifier(kind, d_in, hidden, int(y.max()) + 1, dropout)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    dense = x.layout == torch.strided
+    dense = isinstance(x, torch.Tensor) and x.layout == torch.strided
     held = torch.nonzero(split["val"] | split["test"]).ravel()
     best = (-1.0, 0.0, 0)
     for ep in range(epochs):

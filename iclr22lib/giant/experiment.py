@@ -12,6 +12,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from iclr22lib.giant.config import GiantConfig
 from iclr22lib.giant.data import TextGraph, random_split
@@ -63,8 +64,13 @@ def build_problem(graph: TextGraph, cfg: GiantConfig) -> XMCProblem:
 
 
 def svd_features(x: sp.spmatrix, dim: int, seed: int = 0) -> torch.Tensor:
-    """TF-IDF + truncated SVD baseline: (n, dim) float32."""
-    return torch.from_numpy(TruncatedSVD(dim, random_state=seed).fit_transform(x).astype(np.float32))
+    """TF-IDF + truncated SVD baseline: (n, dim) float32.
+
+    Computed with one BLAS thread: the randomised SVD's rounding depends on the thread count, and the
+    downstream accuracy moves with it, so the result would otherwise depend on the machine."""
+    with threadpool_limits(1):
+        svd = TruncatedSVD(dim, random_state=seed).fit_transform(x)
+    return torch.from_numpy(svd.astype(np.float32))
 
 
 def concat_features(emb: torch.Tensor, x: sp.spmatrix) -> torch.Tensor:

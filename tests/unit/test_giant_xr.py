@@ -268,3 +268,39 @@ def test_csr_linear_gradient_equals_dense():
     lin.zero_grad()
     lin(dense).square().sum().backward()
     assert torch.allclose(grads[0], lin.weight.grad, atol=1e-5) and torch.allclose(grads[1], lin.bias.grad, atol=1e-5)
+
+
+def test_sparse_dense_split_mlp_equals_csr_mlp():
+    from iclr22lib.giant.downstream import Classifier, SparseDense, split_dense_tail
+
+    g = torch.Generator().manual_seed(1)
+    head = (torch.rand(30, 50, generator=g) < 0.1) * torch.randn(30, 50, generator=g)
+    tail = torch.randn(30, 8, generator=g)
+    x = torch.cat([head, tail], 1).to_sparse_csr()
+    parts = split_dense_tail(x)
+    assert isinstance(parts, SparseDense)
+    assert torch.equal(parts.sparse.to_dense(), head) and torch.equal(parts.dense, tail)
+    assert split_dense_tail(head.to_sparse_csr()).layout == torch.sparse_csr  # no dense tail: unchanged
+    model = Classifier("mlp", 58, 16, 3).eval()
+    outs, grads = [], []
+    for inp in (x, parts):
+        model.zero_grad()
+        out = model(inp, None)
+        out.square().sum().backward()
+        outs.append(out.detach())
+        grads.append(model.l1.weight.grad.clone())
+    assert torch.allclose(outs[0], outs[1], atol=1e-5) and torch.allclose(grads[0], grads[1], atol=1e-4)
+
+
+def test_fast_dropout_has_dropout_statistics_and_gradient():
+    from iclr22lib.giant.downstream import dropout
+
+    torch.manual_seed(0)
+    x = torch.ones(200_000, requires_grad=True)
+    y = dropout(x, 0.3, True)
+    kept = y.detach() != 0
+    assert abs(float(kept.float().mean()) - 0.7) < 0.005  # keep probability 1 - p
+    assert torch.allclose(y.detach()[kept], torch.full_like(y.detach()[kept], 1 / 0.7))  # inverted scaling
+    y.sum().backward()
+    assert torch.equal(x.grad, y.detach())  # d y / d x is the scaled mask
+    assert torch.equal(dropout(x, 0.3, False), x) and torch.equal(dropout(x, 1.0, True), torch.zeros_like(x))
