@@ -149,9 +149,12 @@ def cmd_budget(args) -> None:
     from iclr22lib.core.budget import H100_EAGER, budget_table
 
     key, _ = pipeline.find_chapter(args.chapter)
+    name = f"{pipeline.CONFIG_MODULES[key]}.budget"
     try:
-        module = importlib.import_module(f"{pipeline.CONFIG_MODULES[key]}.budget")
-    except ModuleNotFoundError:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise
         raise pipeline.PipelineError(f"{key} has no full-scale budget estimate (no budget module)") from None
     rows, minutes = budget_table(module.full_workload(), H100_EAGER)
     width = max(len(r["work"]) for r in rows)

@@ -24,6 +24,8 @@ def iclr22(*args):
         (["data", "verify", "imagenet"], "unknown data set 'imagenet'"),
         (["data", "fetch"], "invalid choice: 'fetch'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["budget", "ch03"], "iclr22: error: ch03 has no full-scale budget estimate"),
+        (["budget", "ch99"], "unknown chapter 'ch99'"),
         ([], "the following arguments are required: command"),
     ],
 )
