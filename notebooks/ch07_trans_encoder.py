@@ -37,6 +37,7 @@
 # - **Re-run with other parameters**: `iclr22 run ch07 -p CYCLES 3 -p TARGET_SCALE raw`, or `papermill`
 #   on the `.ipynb` with `-p SCALE full` on a GPU machine (full pool, all seven test sets, three
 #   cycles, self- and mutual distillation, and the full dev-only study of what makes a cycle help).
+#   `iclr22 budget ch07` prints the planning estimate of its GPU time; it has not been run on a GPU yet.
 # - **Source**: {download}`the chapter's .py source <../../notebooks/ch07_trans_encoder.py>`.
 # ```
 
@@ -230,10 +231,10 @@ else:
 # the same tiny-BERT start and changes one thing of the settings above for one cycle; it is scored on
 # STS-B **dev** only (the test sets are not read here). The reference row is the main run's first
 # cycle. At smoke scale the grid holds three variants (the bi-encoder's learning rate, half the pool, no
-# SimCSE); the full preset adds the learning rate of
-# the cross-encoder and its epochs, BCE vs MSE on the pseudo-labels, the
-# official raw targets, the cross-encoder's initialisation, a quarter-size pool and mutual
-# distillation with MiniLM.
+# SimCSE); the full preset's grid, one level per factor to fit the GPU hour, holds three times the
+# cross-encoder's learning rate, twice its epochs, the official raw targets, the other initialisation
+# of the cross-encoder, a quarter-size pool, no SimCSE, and mutual distillation with MiniLM (read from
+# the main mutual run, whose first cycle is that variant).
 
 # %%
 study_rows = []
@@ -253,9 +254,21 @@ if tiny is not None and cfg.study != "none":
             "tiny BERT", tiny.dev_simcse, first.dev_bi["tiny BERT"], first.dev_cross["tiny BERT"]
         )
     ]
-    study_rows += te.run_study(
-        study_starts, data.pool_enc, data.dev, base, te.variants(cfg.study, base, len(data.pool_enc))
-    )
+    # with MUTUAL = True the main mutual run's first cycle *is* the grid's mutual variant (same starts,
+    # settings and seeds): its row is read from there rather than run twice
+    grid = te.study_grid(cfg.study, base, len(data.pool_enc), mutual_done=cfg.mutual)
+    study_rows += te.run_study(study_starts, data.pool_enc, data.dev, base, grid)
+    if cfg.mutual and cfg.study == "full":
+        m0 = logs["mutual"][0]
+        study_rows.append(
+            te.StudyRow(
+                "distillation",
+                "mutual (with MiniLM), the main run's cycle 1",
+                tiny.dev_simcse,
+                m0.dev_bi["tiny BERT (mutual)"],
+                m0.dev_cross["tiny BERT (mutual)"],
+            )
+        )
 study = pd.DataFrame(
     [
         {
@@ -375,10 +388,20 @@ print(gaps.to_string())
 # ({glue:text}`ch07_cross_text`). The bi-encoder trained back on the cross-encoder's labels reached
 # {glue:text}`ch07_dev_tiny_bi`; on the test subsets its average moved from
 # {glue:text}`ch07_test_tiny_start` to {glue:text}`ch07_test_tiny_bi`. The smoke claim, that a cycle
-# lifts the bi-encoder above its start on dev: {glue:text}`ch07_claim_text`. With one seed this is
-# fragile: an earlier run of the same protocol, which differed only in the random stream of the dropout
-# masks, started higher on dev and gained less than one point; re-running over seeds (`-p SEED 1`,
-# ...) is what would settle it.
+# lifts the bi-encoder above its start on dev: {glue:text}`ch07_claim_text`.
+#
+# **How robust is that gain?** Not very, and the reader should know how the smoke settings were
+# reached. With the bi-encoder trained back for 2 epochs at 1e-4 (about fifty steps on the pool, where
+# the official code takes 10 epochs on the full pool), the gain held on seed 0, but on seeds 1 and 2
+# (dev only) the bi-encoder ended slightly *below* its start. Training it longer and faster (4 epochs
+# at 3e-4, the settings of this run) gave a gain on all three; we chose that change on STS-B dev over
+# those three seeds, so they cannot confirm it. On two further seeds that played no part in the
+# choice, 3 and 4, the bi-encoder ended within a fraction of a point of its start, once above and once
+# below. `python tools/ch07_seed_gains.py` re-runs this seed sweep (dev only, about 90 CPU-s a seed).
+# The noise is large: the seed also draws the pool and the dev subset, and the cross-encoder's dev
+# Spearman moves by many points between seeds. At smoke scale the gain is seed-dependent; read it as
+# "a cycle can lift a weak bi-encoder", not as a measured effect size. For that reason the checks at
+# the end do not assert it; the record's `claim_held` reports this run.
 #
 # **Start (a), MiniLM.** One cycle took the bi-encoder's dev Spearman from
 # {glue:text}`ch07_dev_minilm_start` to {glue:text}`ch07_dev_minilm_bi` (cross-encoder:
@@ -404,9 +427,17 @@ print(gaps.to_string())
 # {glue:text}`ch07_n_dev` dev pairs with one seed; a difference of a point or two is within the noise
 # (in our probes the cross-encoder alone moved by about five points between dropout seeds). The full
 # preset repeats the study on the whole pool with a larger toy BERT and adds the cross-encoder's
-# learning rate, epochs and initialisation, the official raw targets, BCE vs MSE on the pseudo-labels,
-# a quarter-size pool and mutual distillation with MiniLM; we could not run it here (no GPU), so its
-# outcome is open.
+# learning rate, epochs and initialisation, the official raw targets, a quarter-size pool and mutual
+# distillation with MiniLM; we could not run it here (no GPU), so its outcome is open.
+#
+# **The full preset has not been run on a GPU yet.** Its size was planned, not measured:
+# `iclr22 budget ch07` counts every step the full run takes (masked-LM and SimCSE steps, the
+# cross- and bi-encoder steps of each cycle from the pool size, epochs and batch, every
+# pseudo-labelling and evaluation pass, for both starts, mutual distillation, the study and the seven
+# test sets), measures one step of each kind on the CPU, and prints an estimate of the H100 minutes
+# under a deliberately pessimistic model of eager PyTorch. The preset was trimmed until that estimate
+# fell within the hour (a shorter masked-LM pretraining and one level per factor in the study); the
+# cycles keep the official settings. A run on a real GPU will replace the estimate.
 #
 # ## Where we depart from the official code
 #
@@ -430,6 +461,9 @@ print(gaps.to_string())
 #   a dozen steps at 2e-5 leave a fresh head at its random start, so the cross-encoder could not even
 #   rank its own training pairs. A check below now requires every cross-encoder to rank the pool like
 #   the pseudo-labels it learned from.
+# - **The bi-encoder's epochs at smoke scale.** The official code trains the bi-encoder 10 epochs at
+#   5e-5 on the full pool (the full preset does too); on the smoke pool we train it 4 epochs at 3e-4,
+#   chosen on dev over three seeds (see above), because fewer steps left it short of its teacher.
 # - **Our own training loops** on `transformers` models, in place of sentence-transformers 2.0's
 #   `fit`; the cross-encoder head is a single linear layer on [CLS] (no pooler).
 
@@ -602,8 +636,9 @@ print("result record written:", path.name)
 
 # %% [markdown]
 # The chapter's checks on this run (an assertion error here fails the chapter in every mode). The
-# paper's claim itself is recorded as `claim_held` above and is not asserted: where it does not
-# reproduce, the chapter says so instead of failing.
+# paper's claim itself, even in the weak form "the bi-encoder ends above its start on dev", is not
+# asserted: it depends on the seed (see above). It is recorded as `claim_held` with a one-point margin,
+# and where it does not hold, the chapter says so instead of failing.
 
 # %%
 for text, ok in checks.items():

@@ -8,7 +8,7 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_sts`, :class:
 :func:`pretrain_mlm`, :func:`train_simcse`, :func:`train_cross_bce`, :func:`train_bi_mse`); the
 cycles (:class:`Member`, :class:`CycleSettings`, :func:`run_cycles`); and the experiment
 (:func:`prepare`, :func:`build_tiny_start`, :func:`build_minilm_start`, :func:`score_member`); the
-dev-only study of when a cycle helps (:class:`Variant`, :func:`variants`, :func:`run_study`,
+dev-only study of when a cycle helps (:class:`Variant`, :func:`variants`, :func:`study_grid`, :func:`run_study`,
 :class:`StudyRow`, :func:`word_overlap`).
 """
 
@@ -50,7 +50,15 @@ from iclr22lib.transencoder.models import (
     tiny_bert,
     tokenize,
 )
-from iclr22lib.transencoder.study import StudyRow, Variant, reference_row, run_study, variants, word_overlap
+from iclr22lib.transencoder.study import (
+    StudyRow,
+    Variant,
+    reference_row,
+    run_study,
+    study_grid,
+    variants,
+    word_overlap,
+)
 from iclr22lib.transencoder.train import (
     CROSS_LOSSES,
     EncodedPairs,
@@ -138,6 +146,7 @@ __all__ = [
     "score_member",
     "simcse_loss",
     "spearman",
+    "study_grid",
     "subset_pairs",
     "tiny_bert",
     "tokenize",

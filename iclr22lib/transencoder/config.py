@@ -47,9 +47,9 @@ class TransEncoderConfig(RunConfig):
     cross_epochs: float = knob(3.0, low=0.01, high=100.0, help="cross-encoder epochs per cycle")
     cross_batch: int = knob(32, low=2, high=4096, help="cross-encoder batch size")
     cross_lr: float = knob(2e-3, low=1e-7, high=1.0, help="cross-encoder learning rate (tiny BERT)")
-    bi_epochs: float = knob(2.0, low=0.01, high=100.0, help="bi-encoder epochs per cycle")
+    bi_epochs: float = knob(4.0, low=0.01, high=100.0, help="bi-encoder epochs per cycle")
     bi_batch: int = knob(32, low=2, high=4096, help="bi-encoder batch size")
-    bi_lr: float = knob(1e-4, low=1e-7, high=1.0, help="bi-encoder learning rate (tiny BERT)")
+    bi_lr: float = knob(3e-4, low=1e-7, high=1.0, help="bi-encoder learning rate (tiny BERT)")
     minilm_cross_lr: float = knob(2e-5, low=1e-7, high=1.0, help="cross-encoder learning rate (MiniLM)")
     minilm_bi_lr: float = knob(5e-5, low=1e-7, high=1.0, help="bi-encoder learning rate (MiniLM)")
     warmup: float = knob(0.1, low=0.0, high=0.5, help="cross-encoder warm-up fraction")
@@ -67,8 +67,17 @@ class TransEncoderConfig(RunConfig):
     )
 
 
+#: Smoke: the bi-encoder trains 4 epochs at 3e-4. The first choice, 2 epochs at 1e-4 (about 50 steps on
+#: 800 pairs, far from the official 10 epochs), left the bi-encoder short of its teacher's labels, and its
+#: dev gain was negative for two of seeds 0-2; the change was chosen on STS-B dev over those seeds, never
+#: on test.
 SMOKE = TransEncoderConfig(scale="smoke")
 #: The paper's protocol on one GPU: full pool, all seven test sets, three cycles, self and mutual.
+#: Sized with ``iclr22 budget ch07`` (an estimate from FLOPs and kernel counts measured on the CPU, not a
+#: measurement on a GPU): the first draft came to about 73 planned H100 minutes, so the toy PLM's
+#: masked-LM pretraining was halved in tokens (5,000 steps at batch 256, ~54 passes over the pool's
+#: pairs, instead of 20,000 at 128) and the dev-only study grid cut to one level per factor (seven
+#: variants, its mutual row read from the main mutual run); the cycles keep the official settings.
 FULL = TransEncoderConfig(
     scale="full",
     mutual=True,
@@ -81,8 +90,8 @@ FULL = TransEncoderConfig(
     tiny_hidden=256,
     tiny_layers=4,
     tiny_heads=4,
-    mlm_steps=20_000,
-    mlm_batch=128,
+    mlm_steps=5000,
+    mlm_batch=256,
     mlm_lr=5e-4,
     simcse_steps=2000,
     simcse_batch=128,

@@ -62,23 +62,9 @@ def prepare(cfg: TransEncoderConfig, root: str | None = None) -> ChapterData:
     """
     model_dir = str(fetch(MINILM, root))
     tok = load_tokenizer(model_dir)
-    sets = {n: load_sts(n, root) for n in ALL_SETS}
-    full_pool = build_pool(list(sets.values()))
+    sel = select_pairs(cfg, {n: load_sts(n, root) for n in ALL_SETS})
+    full_pool, pool, mini, dev = sel.full_pool, sel.pool, sel.minilm_pool, sel.dev
     enc = dict(bi_len=cfg.bi_max_len, cross_len=cfg.cross_max_len)
-    dev = sets["stsb_dev"].subset(cfg.dev_pairs, seed=cfg.seed)
-    names = TEST_SETS if cfg.test_sets == "all" else ("stsb_test", "sick_test")
-    tests, evaluated = {}, [dev]
-    for n in names:
-        s = sets[n].subset(cfg.test_pairs, seed=cfg.seed)
-        evaluated.append(s)
-        tests[n] = encode_pairs(tok, s.a, s.b, gold=s.gold, name=n, **enc)
-    # transductive, as in the paper: the evaluated pairs (without labels) first, then random others
-    core = build_pool(evaluated)
-    rest = build_pool(list(sets.values()), None)
-    pool = union_pools(core, build_pool([_as_set(rest)], max(0, cfg.pool_pairs - len(core)), seed=cfg.seed))
-    if cfg.pool_pairs < len(core):
-        pool = build_pool([_as_set(core)], cfg.pool_pairs, seed=cfg.seed)
-    mini = build_pool([_as_set(pool)], cfg.minilm_pool_pairs, seed=cfg.seed)
     sentences = full_pool.sentences()
     return ChapterData(
         tokenizer=tok,
@@ -87,7 +73,7 @@ def prepare(cfg: TransEncoderConfig, root: str | None = None) -> ChapterData:
         pool_enc=encode_pairs(tok, pool.a, pool.b, name="pool", **enc),
         minilm_pool_enc=encode_pairs(tok, mini.a, mini.b, name="pool", **enc),
         dev=encode_pairs(tok, dev.a, dev.b, gold=dev.gold, name="stsb_dev", **enc),
-        tests=tests,
+        tests={n: encode_pairs(tok, s.a, s.b, gold=s.gold, name=n, **enc) for n, s in sel.tests.items()},
         mlm_tokens=(
             tokenize(tok, full_pool.a, full_pool.b, max_len=cfg.cross_max_len)
             if cfg.mlm_on == "pairs"
@@ -95,6 +81,34 @@ def prepare(cfg: TransEncoderConfig, root: str | None = None) -> ChapterData:
         ),
         sentence_tokens=tokenize(tok, sentences, max_len=cfg.bi_max_len),
     )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which pairs a run uses (text only, nothing tokenised): every pair of every file
+    (``full_pool``, the masked-LM text), the tiny BERT's ``pool``, the MiniLM ``minilm_pool``, the
+    STS-B ``dev`` subset and the evaluated ``tests`` subsets."""
+
+    full_pool: PairPool
+    pool: PairPool
+    minilm_pool: PairPool
+    dev: StsSet
+    tests: dict[str, StsSet]
+
+
+def select_pairs(cfg: TransEncoderConfig, sets: dict[str, StsSet]) -> Selection:
+    """The pairs :func:`prepare` uses, from the loaded sets ``{name: StsSet}`` of :data:`ALL_SETS`."""
+    dev = sets["stsb_dev"].subset(cfg.dev_pairs, seed=cfg.seed)
+    names = TEST_SETS if cfg.test_sets == "all" else ("stsb_test", "sick_test")
+    tests = {n: sets[n].subset(cfg.test_pairs, seed=cfg.seed) for n in names}
+    # transductive, as in the paper: the evaluated pairs (without labels) first, then random others
+    core = build_pool([dev, *tests.values()])
+    rest = build_pool(list(sets.values()), None)
+    pool = union_pools(core, build_pool([_as_set(rest)], max(0, cfg.pool_pairs - len(core)), seed=cfg.seed))
+    if cfg.pool_pairs < len(core):
+        pool = build_pool([_as_set(core)], cfg.pool_pairs, seed=cfg.seed)
+    mini = build_pool([_as_set(pool)], cfg.minilm_pool_pairs, seed=cfg.seed)
+    return Selection(build_pool(list(sets.values())), pool, mini, dev, tests)
 
 
 def _as_set(pool: PairPool) -> StsSet:
