@@ -613,7 +613,9 @@ path = save_record(
     metrics=metrics,
     notes="Starts: (b) a tiny BERT pretrained here (masked LM on the unlabelled STS/SICK pairs) + SimCSE; (a) the "
     "supervised all-MiniLM-L6-v2. Smoke: subsets of the pool and test sets. Paper column: official README "
-    "(SimCSE-BERT-base start); MiniLM row: official code run on this machine kind (STS-B test, notes).",
+    "(SimCSE-BERT-base start); MiniLM row: official code run on this machine kind (STS-B test, notes). "
+    "claim_held is this seed's run; at smoke scale the tiny-BERT gain is seed-dependent "
+    "(tools/ch07_seed_gains.py re-runs it over seeds on dev).",
     extra={
         "checks": checks,
         "tables": {k: v.table() for k, v in results.items()},
