@@ -1,5 +1,7 @@
 """Event logs to states, the ML-1M recipe on MovieLens-100K, bad inputs, and one FULL-config step."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import torch
@@ -69,3 +71,26 @@ def test_full_config_runs_one_step_on_cpu():
     assert all(np.isfinite(v).all() for v in lam.test.values())
     sol = rim.solve_dual(score.scale_rows(lam.test["HP"]), cfg.mults[1], 2, 1, epochs=1)
     assert torch.isfinite(sol.v).all()
+
+
+def test_length_batches_partition_and_cut_padding():
+    """Bucketed batches hold every index once, keep batch_size, and pad far less on long-tailed lengths."""
+    from iclr22lib.rim.seqrec import length_batches
+
+    g = torch.Generator().manual_seed(0)
+    lengths = torch.as_tensor(np.random.default_rng(0).pareto(1.2, 1000) * 10 + 2).long().clamp(max=256)
+    order = torch.randperm(1000, generator=g)
+    random, bucketed = length_batches(order, lengths, 64, 0, g), length_batches(order, lengths, 64, 8, g)
+    assert [b.tolist() for b in random] == [b.tolist() for b in order.split(64)]
+    assert sorted(torch.cat(bucketed).tolist()) == list(range(1000))
+    assert sorted(len(b) for b in bucketed).count(64) >= len(bucketed) - 2  # one short batch per chunk
+
+    def padded(batches):
+        return sum(int(lengths[b].max()) * len(b) for b in batches)
+
+    assert padded(bucketed) < 0.5 * padded(random)
+    # within a chunk, batches are contiguous runs of sorted lengths: no two batches of a chunk overlap
+    chunk = order[: 64 * 8]
+    mine = [b for b in bucketed if set(b.tolist()) <= set(chunk.tolist())]
+    spans = sorted((int(lengths[b].min()), int(lengths[b].max())) for b in mine)
+    assert all(hi <= lo2 for (_, hi), (lo2, _) in pairwise(spans))
