@@ -1,5 +1,6 @@
 """Cost claim of chapter 4: top-k over a low-rank score without materialising users x items, and the
-entropic dual in row batches, against the dense approach; plus end-to-end fit + evaluation on ML-100K.
+entropic dual in row batches, against the dense approach; GRU training with random vs length-bucketed
+batches; plus end-to-end fit + evaluation on ML-100K.
 
     python benchmarks/ch04_rim_topk.py                          # 50k users x 5k items, rank 64
     python benchmarks/ch04_rim_topk.py --users 20000 --items 2000 --skip-e2e
