@@ -426,8 +426,10 @@ print(gaps.to_string())
 # {glue:text}`ch07_study_mechanism` The start without SimCSE shows how the teacher's quality
 # propagates to the cross-encoder: its cross-encoder reached {glue:text}`ch07_study_mlm_cross` on
 # dev. These are single runs on
-# {glue:text}`ch07_n_dev` dev pairs with one seed; a difference of a point or two is within the noise
-# (in our probes the cross-encoder alone moved by about five points between dropout seeds). The full
+# {glue:text}`ch07_n_dev` dev pairs with one seed, and the seed sweep above shows how large the noise
+# is: the reference setting's own gain ranged over several points from seed to seed. A single-seed
+# difference of a few points between variants is therefore no evidence that a factor matters; the
+# study shows what *can* happen, not an effect size. The full
 # preset repeats the study on the whole pool with a larger toy BERT and adds the cross-encoder's
 # learning rate, epochs and initialisation, the official raw targets, a quarter-size pool and mutual
 # distillation with MiniLM; we could not run it here (no GPU), so its outcome is open.
