@@ -8,20 +8,11 @@ by side in one process.
 
 from __future__ import annotations
 
-import time
-
 import torch
 
 from iclr22lib.core.graphs import load_planetoid, row_normalize
+from iclr22lib.core.timing import seconds_per_call
 from iclr22lib.prologue.models import SparseDropoutLinear
-
-
-def time_per_call(fn, repeats: int = 30) -> float:
-    fn()  # warm-up
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats
 
 
 def main() -> None:
@@ -34,8 +25,8 @@ def main() -> None:
         layer.zero_grad()
         layer(inp).sum().backward()
 
-    dense = time_per_call(lambda: step(x))
-    sparse = time_per_call(lambda: step(x_sparse))
+    dense = seconds_per_call(lambda: step(x), 30, clock="wall")
+    sparse = seconds_per_call(lambda: step(x_sparse), 30, clock="wall")
     print(f"threads: {torch.get_num_threads()}, input {tuple(x.shape)}, {x_sparse._nnz()} non-zeros")
     print(f"dense dropout + matmul : {1e3 * dense:8.2f} ms per step")
     print(f"sparse dropout + spmm  : {1e3 * sparse:8.2f} ms per step")

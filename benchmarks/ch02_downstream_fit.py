@@ -10,23 +10,15 @@ ratios, measured side by side in one process. ``plain`` patches the chapter's dr
 
 from __future__ import annotations
 
-import time
 from unittest import mock
 
 import torch
 import torch.nn.functional as F
 
 from iclr22lib import giant
+from iclr22lib.core.timing import seconds_per_call
 from iclr22lib.giant import downstream
 from iclr22lib.giant.data import random_split
-
-
-def cpu_seconds(fn, repeats: int = 2) -> float:
-    fn()  # warm-up
-    start = time.process_time()
-    for _ in range(repeats):
-        fn()
-    return (time.process_time() - start) / repeats
 
 
 def main() -> None:
@@ -48,9 +40,9 @@ def main() -> None:
     )
     print(f"threads: {torch.get_num_threads()}; CPU seconds per 100-epoch MLP fit")
     for name, x in feats.items():
-        ours = cpu_seconds(lambda x=x: fit(x))
+        ours = seconds_per_call(lambda x=x: fit(x), 2)
         with plain:
-            base = cpu_seconds(lambda x=x: fit(x))
+            base = seconds_per_call(lambda x=x: fit(x), 2)
         print(f"{name:18s} plain {base:6.2f} s   ours {ours:6.2f} s   ratio {base / ours:5.2f}x")
 
 

@@ -32,7 +32,6 @@ The result is a planning figure under :data:`~iclr22lib.core.budget.H100_EAGER`,
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +44,7 @@ from torch import nn
 from torch.utils._python_dispatch import _disable_current_modes
 
 from iclr22lib.core.budget import H100_EAGER, StepCost, WorkItem, measure_step
+from iclr22lib.core.timing import seconds_per_call
 from iclr22lib.core.training import check_finite
 from iclr22lib.psagan.config import FULL, PsaganConfig, n_stages
 from iclr22lib.psagan.data import HORIZON, PERIODS, Panel, sample_windows
@@ -185,14 +185,6 @@ def host(seconds: float, gpu=H100_EAGER) -> StepCost:
     """Host seconds on the critical path (times :data:`HOST_SAFETY`) as kernel-equivalents of the
     planning model."""
     return StepCost(0.0, math.ceil(HOST_SAFETY * seconds / (gpu.op_us * 1e-6)))
-
-
-def _cpu_seconds(fn: Callable[[], object], reps: int = 3) -> float:
-    fn()
-    t0 = time.process_time()
-    for _ in range(reps):
-        fn()
-    return (time.process_time() - t0) / reps
 
 
 def fake_panel(dataset: str, *, seed: int = 0, holdout_frac: float = 0.2) -> Panel:
@@ -412,9 +404,9 @@ def host_costs(cfg: PsaganConfig, dataset: str, window: int, context: int) -> tu
     ``fid_windows`` x ``emb_out`` embeddings in float64)."""
     panel = fake_panel(dataset, holdout_frac=cfg.holdout_frac)
     rng = np.random.default_rng(0)
-    sample = _cpu_seconds(lambda: sample_windows(panel, cfg.batch_size, window, rng, context=context), 5)
+    sample = seconds_per_call(lambda: sample_windows(panel, cfg.batch_size, window, rng, context=context), 5)
     a, b = rng.standard_normal((2, cfg.fid_windows, cfg.emb_out))
-    fid = _cpu_seconds(lambda: fid_from_samples(a, b + 0.1), 2)
+    fid = seconds_per_call(lambda: fid_from_samples(a, b + 0.1), 2)
     return sample, fid
 
 
@@ -449,7 +441,7 @@ def deepar_costs(cfg: PsaganConfig, prediction_length: int) -> tuple[StepCost, S
         module = est.create_lightning_module()
         loader = iter(est.create_training_data_loader(est.create_transformation().apply(data, is_train=True), module))
         batch = next(loader)
-        loader_s = _cpu_seconds(lambda: next(loader), 5)
+        loader_s = seconds_per_call(lambda: next(loader), 5)
     model = module.model
     opt = torch.optim.Adam(model.parameters(), lr=module.lr, weight_decay=module.weight_decay)
     small = {k: v[:MEASURE_BATCH] for k, v in batch.items() if isinstance(v, torch.Tensor)}
