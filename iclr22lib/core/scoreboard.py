@@ -10,9 +10,11 @@ from iclr22lib.core.results import Record, load_records
 _HEADER = """# Scoreboard
 
 Every row comes from a result record that a chapter wrote at the end of its own run
-(`results/chNN_<scale>.json`); nothing here is typed by hand. *Held* is decided by the chapter's
-assert cells at that scale. Smoke-scale rows run on two CPU cores in minutes on a documented subset
-and show the direction of a claim; full-scale rows follow the paper's protocol on one GPU.
+(`results/chNN_<scale>.json`); nothing here is typed by hand. *Held* is the chapter's own criterion
+for its claim, computed by that run (each chapter states it). Smoke-scale rows run on two CPU cores in
+minutes on a documented subset and show the direction of a claim, not an effect size: with one seed,
+a row can flip on another (the chapters say where we saw that); full-scale rows follow the paper's
+protocol on one GPU.
 """
 
 
@@ -46,7 +48,7 @@ def render(records: list[Record]) -> str:
                         f"{m.name}{unit} {arrow}",
                         _fmt(m.paper),
                         _fmt(m.ours),
-                        rec.scale if first else "",
+                        f"{rec.scale}, {len(rec.seeds)} seed{'s' if len(rec.seeds) != 1 else ''}" if first else "",
                         rec.hardware if first else "",
                         ("yes" if rec.claim_held else "**not reproduced**") if first else "",
                     ]

@@ -73,7 +73,7 @@ def test_scoreboard_rows(cfg, tmp_path):
     page = scoreboard.render(load_records(tmp_path))
     rows = [line for line in page.splitlines() if line.startswith("| ch0")]
     assert len(rows) == 2
-    assert rows[0].split(" | ")[3:6] == ["0.815", "0.8123", "smoke"]
+    assert rows[0].split(" | ")[3:6] == ["0.815", "0.8123", "smoke, 3 seeds"]  # seeds 3, 4, 5
     assert rows[1].endswith("| **not reproduced** |")
     assert "No chapter has written" in scoreboard.render([])
 
