@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from iclr22lib import transencoder as te
-from iclr22lib.core.data import data_root
 from iclr22lib.transencoder import budget, train
 from tests.unit.transencoder_toy import planted_corpus, toy_tokenizer
 
@@ -161,13 +159,7 @@ def test_trainer_step_arithmetic():
     assert budget.batches(256) == 1 and budget.batches(257) == 2
 
 
-def _need_data():
-    if not (data_root() / "sts").is_dir() or not (data_root() / te.MINILM / "config.json").is_file():
-        pytest.skip("STS data or MiniLM not staged: set ICLR22LIB_DATA")
-
-
-def test_full_pool_is_every_pair_and_full_estimate_fits_the_hour():
-    _need_data()
+def test_full_pool_is_every_pair_and_full_estimate_fits_the_hour(real_data_root):
     sizes = budget.data_sizes(te.FULL)
     assert sizes.pool == sizes.minilm_pool > 20_000  # pool_pairs=10_000_000: all de-duplicated pairs
     assert sizes.dev == 1500 and sizes.tests == {n: te.PUBLISHED_SIZES[n] for n in te.TEST_SETS}
