@@ -1,6 +1,7 @@
 """The ``iclr22`` command line: run chapters, re-make goldens, build the book, check data.
 
-Run it from the book's repository root::
+Run it anywhere inside the book's repository (it finds the root, the folder holding ``notebooks/``
+and ``_toc.yml``, itself)::
 
     iclr22 run ch00 -p SEED 1            # execute a chapter into book/chapters/
     iclr22 goldens                       # re-make the smoke goldens in tests/notebooks/
@@ -9,7 +10,10 @@ Run it from the book's repository root::
     iclr22 scoreboard                    # book/scoreboard.md from results/
     iclr22 budget ch05                   # planning estimate of the full preset's time on one H100
 
-Bad arguments exit with status 2 and one line that says what was wrong.
+Bad arguments (an unknown chapter, parameter, scale, device or data set, a wrong type or value)
+exit with status 2 and one line that says what was wrong, in well under a second: nothing heavy
+(torch, nbformat, a chapter's libraries) is imported before they are checked. A run that fails (a
+chapter's cell, corrupt data, a subprocess) exits with status 1.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from iclr22lib import pipeline
-from iclr22lib.core import data, scoreboard
+from iclr22lib.core import data
 from iclr22lib.core.config import ConfigError
 
 CHAPTERS_DIR = Path("book/chapters")
@@ -43,34 +49,67 @@ def _parameters(pairs: list[list[str]] | None, scale: str | None) -> dict:
     return params
 
 
-def _run_one(chapter: str, params: dict, out_dir: Path) -> Path:
-    key, source = pipeline.find_chapter(chapter)
-    pipeline.validate_parameters(key, pipeline.to_notebook(source), params)
-    os.environ.setdefault("ICLR22LIB_RESULTS", str(RESULTS_DIR.resolve()))
+def _run_one(root: Path, chapter: str, params: dict, out_dir: Path) -> Path:
+    return _run_many(root, [chapter], params, out_dir)[0]
+
+
+def _run_many(root: Path, chapters: list[str], params: dict, out_dir: Path, jobs: int = 1) -> list[Path]:
+    """Execute chapters with the same parameters into ``out_dir``, ``jobs`` at a time.
+
+    Every chapter's parameters are checked before any kernel starts. With ``jobs > 1`` each kernel
+    gets ``cores // jobs`` threads (``OMP_NUM_THREADS``), so that parallel chapters do not
+    oversubscribe the machine; the outputs then come from that thread count.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    found = [pipeline.find_chapter(c, root) for c in chapters]
+    for key, source in found:
+        pipeline.validate_parameters(key, pipeline.source_parameters(source), params)
+    os.environ.setdefault("ICLR22LIB_RESULTS", str(root / RESULTS_DIR))
     os.environ["ICLR22LIB_DATA"] = str(data.data_root().resolve())  # the kernel runs in another folder
-    out = pipeline.execute(source, out_dir / f"{source.stem}.ipynb", params)
-    print(f"{key}: executed into {out}")
-    return out
+    if jobs > 1:  # set once, before any kernel starts: every kernel inherits the same environment
+        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+        os.environ["ICLR22LIB_QUIET"] = "1"
+
+    def run(item: tuple[str, Path]) -> Path:
+        key, source = item
+        out = pipeline.execute(source, out_dir / f"{source.stem}.ipynb", params)
+        print(f"{key}: executed into {out}", flush=True)
+        return out
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(run, found))
 
 
 def cmd_run(args) -> None:
-    _run_one(args.chapter, _parameters(args.param, args.scale), Path(args.out))
+    params = _parameters(args.param, args.scale)
+    _run_one(args.root, args.chapter, params, Path(args.out) if args.out else args.root / CHAPTERS_DIR)
 
 
 def cmd_goldens(args) -> None:
-    names = args.chapters or list(pipeline.chapters())
-    for name in names:
-        _run_one(name, {"SCALE": "smoke"}, GOLDENS_DIR)
+    names = args.chapters or list(pipeline.chapters(args.root))
+    _run_many(args.root, names, {"SCALE": "smoke"}, args.root / GOLDENS_DIR, args.jobs)
 
 
-def _assemble(from_goldens: bool) -> list[Path]:
-    """Fill book/chapters/: a current full run if there is one, else the golden or a fresh smoke run."""
+def _assemble(root: Path, from_goldens: bool, jobs: int = 1) -> tuple[list[Path], list[Path]]:
+    """Fill book/chapters/: a current full run if there is one, else the golden or a fresh smoke run.
+
+    Returns every chapter's notebook in book/chapters/ and those of them executed just now.
+    """
+    chapters = pipeline.chapters(root)
+
+    def current_full(source: Path) -> bool:
+        full = root / FULL_DIR / f"{source.stem}.ipynb"
+        return full.exists() and not pipeline.is_stale(full, source)
+
+    fresh = [] if from_goldens else [k for k, src in chapters.items() if not current_full(src)]
+    executed = _run_many(root, fresh, {"SCALE": "smoke"}, root / CHAPTERS_DIR, jobs) if fresh else []
     out = []
-    for key, source in pipeline.chapters().items():
-        dest = CHAPTERS_DIR / f"{source.stem}.ipynb"
-        full = FULL_DIR / dest.name
-        golden = GOLDENS_DIR / dest.name
-        if full.exists() and not pipeline.is_stale(full, source):
+    for key, source in chapters.items():
+        dest = root / CHAPTERS_DIR / f"{source.stem}.ipynb"
+        full = root / FULL_DIR / dest.name
+        golden = root / GOLDENS_DIR / dest.name
+        if current_full(source):
             pipeline.refresh_prose(full, source, dest)
             print(f"{key}: full-scale run from {full}")
         elif from_goldens:
@@ -81,43 +120,58 @@ def _assemble(from_goldens: bool) -> list[Path]:
             pipeline.refresh_prose(golden, source, dest)
             print(f"{key}: smoke golden from {golden}")
         else:
-            _run_one(key, {"SCALE": "smoke"}, CHAPTERS_DIR)
+            print(f"{key}: smoke run just made")
+        importlib.import_module("iclr22lib.book").prepare_chapter(dest, root / RESULTS_DIR)  # banner; hide injected cell
         out.append(dest)
-    return out
+    return out, executed
 
 
 def cmd_book(args) -> None:
+    from iclr22lib.core import scoreboard
+
+    root = args.root
     if args.scale == "full":  # (re-)run every chapter whose full run is missing or stale
-        for key, source in pipeline.chapters().items():
-            full = FULL_DIR / f"{source.stem}.ipynb"
+        for key, source in pipeline.chapters(root).items():
+            full = root / FULL_DIR / f"{source.stem}.ipynb"
             if not full.exists() or pipeline.is_stale(full, source):
-                _run_one(key, {"SCALE": "full"}, FULL_DIR)
-    notebooks = _assemble(args.from_goldens)
-    if args.nbval:
-        parallel = ["-n", "2", "--dist", "loadscope"] if importlib.util.find_spec("xdist") else []
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                *parallel,
-                "--nbval-lax",
-                "--nbval-current-env",
-                "--nbval-sanitize-with",
-                str(GOLDENS_DIR / "nbval_sanitize.cfg"),
-                "-p",
-                "no:cacheprovider",
-                *map(str, notebooks),
-            ],
-            check=True,
-        )
-    scoreboard.write(RESULTS_DIR, "book/scoreboard.md")
+                _run_one(root, key, {"SCALE": "full"}, root / FULL_DIR)
+    committed = tempfile.TemporaryDirectory()
+    if args.check:  # the committed records, before fresh runs overwrite them
+        shutil.copytree(root / RESULTS_DIR, committed.name, dirs_exist_ok=True)
+    _, executed = _assemble(root, args.from_goldens, args.jobs)
+    if args.check:
+        _check_against_goldens(root, executed, Path(committed.name))
+    committed.cleanup()
+    scoreboard.write(root / RESULTS_DIR, root / "book/scoreboard.md")
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run(
-        [str(jb) if jb.exists() else "jupyter-book", "build", ".", "-W", "--keep-going", "-q"], check=True
+        [str(jb) if jb.exists() else "jupyter-book", "build", ".", "-W", "--keep-going", "-q"],
+        check=True,
+        cwd=root,
     )
-    print(f"book built: {Path('_build/html/index.html').resolve()}")
+    print(f"book built: {root / '_build/html/index.html'}")
+
+
+def _check_against_goldens(root: Path, executed: list[Path], committed: Path) -> None:
+    """The fresh runs' checked cells against the goldens', and their records against the committed ones."""
+    from iclr22lib import nbcheck
+    from iclr22lib.core import regression
+
+    problems = []
+    for nb in executed:
+        problems += nbcheck.compare_checked(nb, root / GOLDENS_DIR / nb.name, root / GOLDENS_DIR / "nbval_sanitize.cfg")
+    fresh = Path(os.environ.get("ICLR22LIB_RESULTS", root / RESULTS_DIR))
+    with tempfile.TemporaryDirectory() as tmp:  # only the records of the chapters run just now
+        for nb in executed:
+            record = fresh / f"{nb.name[:4]}_smoke.json"
+            if record.exists():
+                shutil.copy(record, tmp)
+        problems += regression.compare_dirs(tmp, committed)[1]
+    for line in problems:
+        print(f"check: {line}")
+    print(f"check: {len(executed)} fresh chapter(s) against their goldens and records, {len(problems)} problem(s)")
+    if problems:
+        raise pipeline.PipelineError(f"{len(problems)} checked output(s) or metric(s) differ from the goldens")
 
 
 def cmd_data(args) -> None:
@@ -128,6 +182,9 @@ def cmd_data(args) -> None:
                 f"{name:<26} {len(spec.files):>3} files {spec.size / 1e6:>8.1f} MB  used by {', '.join(spec.used_by)}"
             )
         return
+    unknown = [n for n in args.names if n not in reg]
+    if unknown:
+        raise pipeline.UsageError(f"unknown data set {unknown[0]!r}; registered: {', '.join(sorted(reg))}")
     bad = 0
     for name in args.names or sorted(reg):
         problems = data.verify(name)
@@ -141,21 +198,20 @@ def cmd_data(args) -> None:
 
 
 def cmd_scoreboard(args) -> None:
-    path = scoreboard.write(args.results, args.out)
+    from iclr22lib.core import scoreboard
+
+    path = scoreboard.write(args.results or args.root / RESULTS_DIR, args.out or args.root / "book/scoreboard.md")
     print(f"scoreboard written: {path}")
 
 
 def cmd_budget(args) -> None:
-    from iclr22lib.core.budget import H100_EAGER, budget_table
+    key, _ = pipeline.find_chapter(args.chapter, args.root)
+    name = f"{pipeline.package(key)}.budget"
+    if importlib.util.find_spec(name) is None:
+        raise pipeline.UsageError(f"{key} has no full-scale budget estimate (no budget module)")
+    from iclr22lib.core.budget import H100_EAGER, budget_table  # torch: only once the chapter has one
 
-    key, _ = pipeline.find_chapter(args.chapter)
-    name = f"{pipeline.CONFIG_MODULES[key]}.budget"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as err:
-        if err.name != name:
-            raise
-        raise pipeline.PipelineError(f"{key} has no full-scale budget estimate (no budget module)") from None
+    module = importlib.import_module(name)
     rows, minutes = budget_table(module.full_workload(), H100_EAGER)
     width = max(len(r["work"]) for r in rows)
     print(f"{key} full preset, {H100_EAGER.name}; an estimate, not a measurement")
@@ -182,11 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="set a parameter of the chapter's parameters cell (repeatable)",
     )
-    run.add_argument("--out", default=str(CHAPTERS_DIR), help="output folder (default: book/chapters)")
+    run.add_argument("--out", help="output folder (default: book/chapters under the book's root)")
     run.set_defaults(func=cmd_run)
 
     gold = sub.add_parser("goldens", help="re-make the smoke goldens under tests/notebooks/")
     gold.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
+    gold.add_argument("-j", "--jobs", type=int, default=1, help="chapters run at once (default 1)")
     gold.set_defaults(func=cmd_goldens)
 
     book = sub.add_parser("book", help="assemble the executed chapters and build the HTML book")
@@ -200,8 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-goldens", action="store_true", help="use the committed goldens, execute nothing"
     )
     book.add_argument(
-        "--nbval", action="store_true", help="nbval-check the executed chapters before building"
+        "--check",
+        action="store_true",
+        help="compare the chapters run now with the goldens (checked cells) and committed records (metrics)",
     )
+    book.add_argument("-j", "--jobs", type=int, default=1, help="chapters run at once (default 1)")
     book.set_defaults(func=cmd_book)
 
     dat = sub.add_parser("data", help="list or verify the registered data sets")
@@ -210,8 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     dat.set_defaults(func=cmd_data)
 
     sb = sub.add_parser("scoreboard", help="write the scoreboard page from result records")
-    sb.add_argument("--results", default=str(RESULTS_DIR), help="folder of result records")
-    sb.add_argument("--out", default="book/scoreboard.md", help="page to write")
+    sb.add_argument("--results", help="folder of result records (default: results/ under the book's root)")
+    sb.add_argument("--out", help="page to write (default: book/scoreboard.md under the book's root)")
     sb.set_defaults(func=cmd_scoreboard)
     bud = sub.add_parser("budget", help="planning estimate of a chapter's full preset on one H100")
     bud.add_argument("chapter", help="chapter id (ch02, ch05, ch07)")
@@ -220,12 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 on success, 2 for a bad argument (usage), 1 when the work itself failed."""
     args = build_parser().parse_args(argv)
     try:
+        args.root = pipeline.book_root() if args.command != "data" else None
         args.func(args)
-    except (ConfigError, data.DataError, pipeline.PipelineError) as err:
+    except (ConfigError, pipeline.UsageError) as err:
         print(f"iclr22: error: {err}", file=sys.stderr)
         return 2
+    except (data.DataError, pipeline.PipelineError) as err:
+        print(f"iclr22: error: {err}", file=sys.stderr)
+        return 1
     except subprocess.CalledProcessError as err:
         print(
             f"iclr22: error: {' '.join(map(str, err.cmd[:3]))} ... failed with status {err.returncode}",

@@ -1,7 +1,9 @@
 """The book's pipeline: ``notebooks/chNN_slug.py`` → Jupytext → Papermill → executed, cleaned ``.ipynb``.
 
-Chapters are found by file name; each names the library module whose ``config()`` validates its
-parameters (:data:`CONFIG_MODULES`), so bad parameters are refused before a kernel starts.
+Chapters are found by file name; each names the config module whose ``config()`` validates its
+parameters (:data:`CONFIG_MODULES`), so bad parameters are refused before a kernel starts, and
+at once: the config modules import no torch, and nbformat, Jupytext and Papermill are imported
+only by the functions that need them.
 Executed notebooks are stripped of volatile metadata (Papermill's timings, execution stamps) so
 that they diff cleanly; a *golden* is stale when its code cells differ from its source's.
 """
@@ -16,39 +18,66 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from iclr22lib.core.config import ConfigError
 
-#: chapter id → library module that exposes ``config(scale, seed=, device=, **knobs)``.
+if TYPE_CHECKING:
+    import nbformat
+
+#: chapter id → the chapter's config module (no torch), which exposes ``PRESETS`` and
+#: ``config(scale, seed=, device=, **knobs)``.
 CONFIG_MODULES = {
-    "ch00": "iclr22lib.prologue",
-    "ch01": "iclr22lib.coldbrew",
-    "ch02": "iclr22lib.giant",
-    "ch03": "iclr22lib.grda",
-    "ch04": "iclr22lib.rim",
-    "ch05": "iclr22lib.psagan",
-    "ch06": "iclr22lib.deepaa",
-    "ch07": "iclr22lib.transencoder",
-    "ch08": "iclr22lib.diva",
-    "ch09": "iclr22lib.indomain",
-    "ch10": "iclr22lib.trajattr",
+    "ch00": "iclr22lib.prologue.config",
+    "ch01": "iclr22lib.coldbrew.config",
+    "ch02": "iclr22lib.giant.config",
+    "ch03": "iclr22lib.grda.config",
+    "ch04": "iclr22lib.rim.config",
+    "ch05": "iclr22lib.psagan.config",
+    "ch06": "iclr22lib.deepaa.config",
+    "ch07": "iclr22lib.transencoder.config",
+    "ch08": "iclr22lib.diva.config",
+    "ch09": "iclr22lib.indomain.config",
+    "ch10": "iclr22lib.trajattr.config",
 }
 _CHAPTER_RE = re.compile(r"^(ch\d\d)_[a-z0-9_]+$")
 _BASE_PARAMETERS = {"SCALE": "scale", "SEED": "seed", "DEVICE": "device"}
+_PARAMETERS_CELL = re.compile(r"^# %%.*\btags=\[[^\]]*[\"']parameters[\"']")
 
 
 class PipelineError(RuntimeError):
     """A chapter cannot be found, converted or executed as asked."""
 
 
-def chapters(root: str | os.PathLike = ".") -> dict[str, Path]:
-    """Chapter sources of the book at ``root``: ``{"ch00": Path("notebooks/ch00_getting_started.py"), ...}``."""
+class UsageError(PipelineError):
+    """The request itself is wrong: an unknown chapter or data set, or no book where one was looked for."""
+
+
+def package(chapter: str) -> str:
+    """The library package of a chapter: ``"ch02"`` → ``"iclr22lib.giant"``."""
+    return CONFIG_MODULES[chapter].rsplit(".", 1)[0]
+
+
+def book_root(start: str | os.PathLike | None = None) -> Path:
+    """The book's root: ``start`` (default: the current folder) or the nearest folder above it that holds
+    ``notebooks/`` and ``_toc.yml``."""
+    here = Path(start if start is not None else os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir() and (folder / "_toc.yml").is_file():
+            return folder
+    raise UsageError(
+        f"no book here: neither {here} nor a folder above it holds notebooks/ and _toc.yml; "
+        "run iclr22 inside the book's repository"
+    )
+
+
+def chapters(root: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Chapter sources of the book at ``root`` (default: :func:`book_root`):
+    ``{"ch00": Path(".../notebooks/ch00_getting_started.py"), ...}``."""
+    root = book_root() if root is None else root
     folder = Path(root) / "notebooks"
     if not folder.is_dir():
-        raise PipelineError(f"no notebooks/ folder under {Path(root).resolve()}; run from the book's root")
+        raise UsageError(f"no notebooks/ folder under {Path(root).resolve()}; run from the book's root")
     out = {}
     for path in sorted(folder.glob("ch*.py")):
         m = _CHAPTER_RE.match(path.stem)
@@ -57,12 +86,12 @@ def chapters(root: str | os.PathLike = ".") -> dict[str, Path]:
     return out
 
 
-def find_chapter(name: str, root: str | os.PathLike = ".") -> tuple[str, Path]:
+def find_chapter(name: str, root: str | os.PathLike | None = None) -> tuple[str, Path]:
     """Look a chapter up by id (``ch00``) or file stem (``ch00_getting_started``)."""
     found = chapters(root)
     key = name[:4] if _CHAPTER_RE.match(name) else name
     if key not in found or (key != name and found[key].stem != name):
-        raise PipelineError(f"unknown chapter {name!r}; available: {', '.join(found) or '(none)'}")
+        raise UsageError(f"unknown chapter {name!r}; available: {', '.join(found) or '(none)'}")
     return key, found[key]
 
 
@@ -81,17 +110,31 @@ def to_notebook(source: str | os.PathLike) -> nbformat.NotebookNode:
     return nb
 
 
+def _literal_assignments(source: str) -> dict[str, Any]:
+    tree = ast.parse(source)
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+
+
 def parameter_names(nb: nbformat.NotebookNode) -> dict[str, Any]:
     """The literal assignments of the cell tagged ``parameters``: ``{"SCALE": "smoke", ...}``."""
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-            tree = ast.parse(cell.source)
-            return {
-                node.targets[0].id: ast.literal_eval(node.value)
-                for node in tree.body
-                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-            }
+            return _literal_assignments(cell.source)
     raise PipelineError("the chapter has no cell tagged 'parameters'")
+
+
+def source_parameters(source: str | os.PathLike) -> dict[str, Any]:
+    """:func:`parameter_names` of a py:percent source, read from its text without Jupytext (fast)."""
+    lines = Path(source).read_text().splitlines()
+    for i, line in enumerate(lines):
+        if _PARAMETERS_CELL.match(line):
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("# %%")), len(lines))
+            return _literal_assignments("\n".join(lines[i + 1 : end]))
+    raise PipelineError(f"{Path(source).name} has no cell tagged 'parameters'")
 
 
 def parse_value(text: str) -> Any:
@@ -108,17 +151,24 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def validate_parameters(chapter: str, nb: nbformat.NotebookNode, params: Mapping[str, Any]) -> None:
-    """Refuse unknown names and values the chapter's ``config()`` would reject, before any kernel starts."""
-    defaults = parameter_names(nb)
+def validate_parameters(chapter: str, defaults: Mapping[str, Any], params: Mapping[str, Any]) -> None:
+    """Refuse what the chapter's ``config()`` would reject, before any kernel starts.
+
+    ``defaults`` is the parameters cell (:func:`source_parameters`), ``params`` what replaces it. The
+    scale is checked first, then the names, then ``config()`` itself, which checks every value before
+    it imports torch.
+    """
+    module = importlib.import_module(CONFIG_MODULES[chapter]) if chapter in CONFIG_MODULES else None
+    merged = {**defaults, **params}
+    scale = merged.get("SCALE", "smoke")
+    if module is not None and (not isinstance(scale, str) or scale not in module.PRESETS):
+        raise ConfigError(f"SCALE={scale!r} is not a scale for {chapter}; allowed: {', '.join(module.PRESETS)}")
     unknown = [n for n in params if n not in defaults]
     if unknown:
         raise ConfigError(f"unknown parameter {unknown[0]!r} for {chapter}; allowed: {', '.join(defaults)}")
-    if chapter not in CONFIG_MODULES:
+    if module is None:
         return
-    merged = {**defaults, **params}
     base = {_BASE_PARAMETERS[k]: merged.pop(k) for k in list(merged) if k in _BASE_PARAMETERS}
-    module = importlib.import_module(CONFIG_MODULES[chapter])
     module.config(base.pop("scale", "smoke"), **base, **{k.lower(): v for k, v in merged.items()})
 
 
@@ -143,6 +193,7 @@ def execute(
     timeout: int = 3600,
 ) -> Path:
     """Execute a chapter source with Papermill into ``output`` (written only when the run succeeds)."""
+    import nbformat
     import papermill
 
     output = Path(output)
@@ -192,6 +243,7 @@ def is_stale(executed: str | os.PathLike, source: str | os.PathLike) -> bool:
 
     Prose alone does not make a notebook stale: :func:`refresh_prose` brings it up to date.
     """
+    import nbformat
 
     def shape(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
         return [(c.cell_type, c.source.strip() if c.cell_type == "code" else "") for c in _own_cells(nb)]
@@ -201,6 +253,7 @@ def is_stale(executed: str | os.PathLike, source: str | os.PathLike) -> bool:
 
 def refresh_prose(executed: str | os.PathLike, source: str | os.PathLike, output: str | os.PathLike) -> Path:
     """Copy an executed, non-stale notebook to ``output`` with the Markdown cells of the current source."""
+    import nbformat
     if is_stale(executed, source):
         raise PipelineError(f"{executed} is stale: its code no longer matches {source}")
     nb = nbformat.read(executed, as_version=4)

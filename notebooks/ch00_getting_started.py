@@ -32,7 +32,8 @@
 SCALE = "smoke"  # "smoke": 2 CPU cores, < 1 min | "full": 20 seeds, 1000 epochs, one GPU
 SEED = 0
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
-DATASET = "cora"  # "cora" | "citeseer"
+# Chapter knobs: None = this scale's preset value (given after "None:"); any other value overrides it.
+DATASET = None  # "cora" | "citeseer"; None: "cora"
 
 # %% [markdown]
 # The cell above holds the parameters Papermill may replace. The library checks every value, seeds

@@ -33,10 +33,11 @@
 SCALE = "smoke"  # "smoke": 2 CPU cores, about 2 min | "full": 20k images, 3 noise levels x 5 seeds, one GPU
 SEED = 0
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
-BACKBONE = "efficientnet"  # frozen features: "efficientnet" (ImageNet EfficientNet-Lite0) | "patches" (none)
-LOO_LOSS = "mse"  # loss on the leave-one-out predictions: "mse" | "ce"
-REWEIGHT_STEPS = 3  # DIVA Reweight gradient steps (the paper: 1 to 3)
-LR = 0.1  # Reweight step, as the mean relative change of a weight
+# Chapter knobs: None = this scale's preset value (given after "None:"); any other value overrides it.
+BACKBONE = None  # frozen features: "efficientnet" (ImageNet EfficientNet-Lite0) | "patches" (none); None: "efficientnet"
+LOO_LOSS = None  # loss on the leave-one-out predictions: "mse" | "ce"; None: "mse"
+REWEIGHT_STEPS = None  # DIVA Reweight gradient steps (the paper: 1 to 3); None: 3
+LR = None  # Reweight step, as the mean relative change of a weight; None: 0.1
 
 # %% [markdown]
 # The cell above holds the parameters Papermill may replace. The library checks every value, seeds
@@ -158,8 +159,10 @@ for i in probe.tolist():
     alpha_i[i] = 0.0
     u_i = feats.Z_train[i] @ ch.fit(feats.Z_train, Y_clean, alpha_i, lam_clean)
     worst = max(worst, (u_i - loo.u[i]).abs().max().item())
-print("ridge chosen by LOO error on the training set:", lam_clean)
 print("closed-form LOO equals 10 explicit retrainings (max deviation < 1e-8):", worst < 1e-8)
+
+# %%
+print("ridge chosen by LOO error on the training set:", lam_clean)
 
 # %% [markdown]
 # ## Finding mislabelled examples
@@ -206,7 +209,6 @@ print(
 )
 
 # %%
-# NBVAL_CHECK_OUTPUT
 main_noise = 0.2 if 0.2 in cfg.noise_levels else cfg.noise_levels[0]
 auc_diva, auc_loss = mean_of("auc_diva", main_noise), mean_of("auc_loss", main_noise)
 f1_diva = mean_of("f1_diva", main_noise)
@@ -282,7 +284,6 @@ for name, r in [("clean", clean)] + [
     )
 
 # %%
-# NBVAL_CHECK_OUTPUT
 gain_noisy = mean_of("err_uniform", main_noise) - mean_of("err_diva", main_noise)
 gain_clean = clean["err_uniform"] - clean["err_diva"]
 print(
@@ -330,7 +331,6 @@ print(
 )
 
 # %%
-# NBVAL_CHECK_OUTPUT
 diva_curve, uni_curve = np.array(ext["err_diva"][1:]), np.array(ext["err_uniform"][1:])
 print("DIVA Extend below uniform selection on average along the curve:", diva_curve.mean() < uni_curve.mean())
 print(
@@ -376,7 +376,6 @@ for name, p in zip(flips["names"], probs[-1], strict=True):
     print(f"{name:>16}: {p:.3f}")
 
 # %%
-# NBVAL_CHECK_OUTPUT
 final = probs[-1]
 print("vertical flip ends with the lowest probability:", int(final.argmin()) == 2)
 print("horizontal flip keeps at least the original's share (within 0.01):", final[1] > final[0] - 0.01)
@@ -389,7 +388,6 @@ print("horizontal flip keeps at least the original's share (within 0.01):", fina
 # *both* flips should lose weight, as on the paper's SVHN.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 digits = ex.digits_flip_run(cfg)
 digit_probs = digits["probs"][-1].numpy()
 for name, p in zip(digits["names"], digit_probs, strict=True):
@@ -436,7 +434,6 @@ if cfg.ntk:
     glue("ch08_ntk_verdict", verdict, display=False)
 
 # %%
-# NBVAL_CHECK_OUTPUT
 if ntk_run is not None:
     print("linearised model within 5 points of the network it linearises:",
           abs(ntk_run["err_linearised"] - ntk_run["err_cnn"]) < 0.05)

@@ -8,7 +8,6 @@ full-scale studies (:mod:`iclr22lib.coldbrew.sweeps`: depth grid, K and η sweep
 the link-prediction variant (:mod:`iclr22lib.coldbrew.linkpred`: link loss, filtered MRR, Table 4).
 """
 
-from iclr22lib.coldbrew import linkpred, sweeps
 from iclr22lib.coldbrew.config import (
     FULL,
     GROUPS,
@@ -21,40 +20,27 @@ from iclr22lib.coldbrew.config import (
     ColdBrewConfig,
     config,
 )
-from iclr22lib.coldbrew.metrics import fcr, label_propagation, node_homophily
-from iclr22lib.coldbrew.models import (
-    MLP,
-    SEGCN,
-    ColdBrewStudent,
-    GraphMLP,
-    GraphSAGE,
-    neighbour_contrastive_loss,
-    se_penalty,
-    virtual_neighbours,
-)
-from iclr22lib.coldbrew.splits import (
-    DegreeGroups,
-    LabelSplit,
-    cut_isolated_edges,
-    degree_groups,
-    label_split,
-    node_degree,
-)
-from iclr22lib.coldbrew.train import (
-    MODEL_NAMES,
-    DatasetResult,
-    Prepared,
-    group_accuracy,
-    models_run,
-    prepare,
-    run_dataset,
-    run_experiment,
-    run_seed,
-    train_gcn,
-    train_graphmlp,
-    train_mlp,
-    train_sage,
-    train_student,
+from iclr22lib.core.lazy import lazy_exports
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.coldbrew.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "metrics": ("fcr", "label_propagation", "node_homophily"),
+        "models": (
+            "MLP", "SEGCN", "ColdBrewStudent", "GraphMLP", "GraphSAGE", "neighbour_contrastive_loss",
+            "se_penalty", "virtual_neighbours",
+        ),
+        "splits": (
+            "DegreeGroups", "LabelSplit", "cut_isolated_edges", "degree_groups", "label_split", "node_degree",
+        ),
+        "train": (
+            "MODEL_NAMES", "DatasetResult", "Prepared", "group_accuracy", "models_run", "prepare",
+            "run_dataset", "run_experiment", "run_seed", "train_gcn", "train_graphmlp", "train_mlp",
+            "train_sage", "train_student",
+        ),
+    },
 )
 
 __all__ = [

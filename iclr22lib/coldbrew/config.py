@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import RunConfig, knob, resolve
+from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
 
 #: The values of the ``datasets`` knob and the graphs each one runs on.
 DATASET_CHOICES = {"cora": ("cora",), "citeseer": ("citeseer",), "cora+citeseer": ("cora", "citeseer")}
@@ -109,17 +109,23 @@ def config(
     allow_cpu_full: bool = False,
     **knobs,
 ) -> ColdBrewConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    from iclr22lib.core.config import ConfigError
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
 
-    se = knobs.get("se_layers", PRESETS.get(scale, SMOKE).se_layers)
-    if not (isinstance(se, str) and len(se) == 3 and set(se) <= {"0", "1"}):
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch01", check=_check,
+    )
+
+
+def _check(cfg: ColdBrewConfig) -> None:
+    """The rules :func:`knob` cannot state: ``se_layers`` is three 0/1 digits."""
+    se = cfg.se_layers
+    if not (len(se) == 3 and set(se) <= {"0", "1"}):
         raise ConfigError(
             f"se_layers={se!r} is not allowed; give three 0/1 digits for first/middle/last layers, e.g. '100'"
         )
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch01"
-    )
 
 
 GROUPS = ("isolated", "tail", "head", "overall")

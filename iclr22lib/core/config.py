@@ -7,6 +7,13 @@ validated config: it checks every value (an unknown name, a wrong type or an out
 value stops at once with a message that lists what is allowed), refuses ``full`` on a
 CPU-only machine unless allowed, picks the device and seeds everything.
 
+A knob given as ``None`` keeps the scale's preset value: a notebook's parameters cell sets its
+chapter knobs to ``None``, so ``SCALE="full"`` alone runs the ``full`` preset exactly, and an
+explicit value still overrides. No config field uses ``None`` as a value of its own.
+
+This module imports no torch: names, types, ranges and the device's spelling are checked before
+:func:`resolve` imports torch to pick the device and seed, so a bad parameter is refused at once.
+
 Example::
 
     @dataclass(frozen=True)
@@ -21,9 +28,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -127,6 +135,16 @@ def _check_field(f: dataclasses.Field, value: Any, hints: Mapping[str, Any]) -> 
     return value
 
 
+_DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def check_device(device: Any) -> str:
+    """Check the spelling of a device name (``"auto" | "cpu" | "cuda" | "cuda:N"``) without importing torch."""
+    if not isinstance(device, str) or not _DEVICE_RE.match(device):
+        raise ConfigError(f"DEVICE={device!r} is not a device; allowed: 'auto', 'cpu', 'cuda', 'cuda:N'")
+    return device
+
+
 def cpu_full_allowed() -> bool:
     """True when the environment allows ``full`` scale on a CPU (``ICLR22LIB_ALLOW_CPU_FULL=1``)."""
     return os.environ.get("ICLR22LIB_ALLOW_CPU_FULL", "") not in ("", "0")
@@ -141,14 +159,15 @@ def resolve(
     allow_cpu_full: bool = False,
     knobs: Mapping[str, Any] | None = None,
     chapter: str = "",
+    check: Callable[[C], None] | None = None,
 ) -> C:
     """Validate the notebook's parameters against ``presets[scale]``, seed, and return the config.
 
+    A knob whose value is ``None`` keeps ``presets[scale]``'s value. ``check`` is the chapter's own
+    rule across fields; it raises :class:`ConfigError`. Everything is checked in this order before
+    torch is imported: the scale, the seed, the device's spelling, each knob, then ``check``.
     Raises :class:`ConfigError` naming the bad parameter and what is allowed.
     """
-    from iclr22lib.core.device import resolve_device
-    from iclr22lib.core.seeding import seed_everything
-
     where = f" for {chapter}" if chapter else ""
     if not isinstance(scale, str) or scale not in presets:
         raise ConfigError(f"SCALE={scale!r} is not a scale{where}; allowed: {', '.join(presets)}")
@@ -156,6 +175,21 @@ def resolve(
     hints = typing.get_type_hints(type(base))
     fields = {f.name: f for f in dataclasses.fields(base)}
     seed = _check_field(fields["seed"], seed, hints)
+    check_device(device)
+    updates: dict[str, Any] = {"seed": seed}
+    for name, value in (knobs or {}).items():
+        if name not in fields or name in ("scale", "seed", "device"):
+            own = [n for n in fields if n not in ("scale", "seed", "device")]
+            raise ConfigError(f"unknown parameter {name!r}{where}; allowed: {', '.join(own) or '(none)'}")
+        if value is not None:  # None: this scale's preset value
+            updates[name] = _check_field(fields[name], value, hints)
+    cfg = dataclasses.replace(base, **updates)
+    if check is not None:
+        check(cfg)
+
+    from iclr22lib.core.device import resolve_device
+    from iclr22lib.core.seeding import seed_everything
+
     dev = resolve_device(device)
     if scale == "full" and dev.type == "cpu" and not (allow_cpu_full or cpu_full_allowed()):
         raise ConfigError(
@@ -163,12 +197,6 @@ def resolve(
             "H100); this machine has none. Use SCALE='smoke', or pass allow_cpu_full=True / set "
             "ICLR22LIB_ALLOW_CPU_FULL=1 if you really mean it."
         )
-    updates: dict[str, Any] = {"seed": seed, "device": str(dev)}
-    for name, value in (knobs or {}).items():
-        if name not in fields or name in ("scale", "seed", "device"):
-            own = [n for n in fields if n not in ("scale", "seed", "device")]
-            raise ConfigError(f"unknown parameter {name!r}{where}; allowed: {', '.join(own) or '(none)'}")
-        updates[name] = _check_field(fields[name], value, hints)
-    cfg = dataclasses.replace(base, **updates)
+    cfg = dataclasses.replace(cfg, device=str(dev))
     seed_everything(seed)
     return cfg

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import tempfile
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +24,10 @@ from importlib import resources
 from pathlib import Path
 
 _CHUNK = 1 << 20
+
+#: The Planetoid graphs in the registry (read by :mod:`iclr22lib.core.graphs`); here so that a chapter's
+#: config can list them without importing torch.
+PLANETOID = ("cora", "citeseer")
 
 
 class DataError(RuntimeError):
@@ -137,6 +140,8 @@ def _problem(spec: DatasetSpec, f: FileSpec, path: Path) -> str | None:
 
 def _download(f: FileSpec, dest: Path, timeout: float = 60.0) -> None:
     """Fetch ``f.url`` into ``dest`` through a temporary file renamed only once the sum matches."""
+    import urllib.request  # here, not at the top: the CLI imports this module and should start fast
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)

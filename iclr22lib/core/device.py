@@ -5,14 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-import re
 from collections.abc import Iterator
 
 import torch
 
-from iclr22lib.core.config import ConfigError
-
-_DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+from iclr22lib.core.config import ConfigError, check_device
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -21,8 +18,7 @@ def resolve_device(device: str = "auto") -> torch.device:
     ``auto`` picks CUDA when a GPU is present and the CPU otherwise. Asking for CUDA on a
     machine without one is an error rather than a silent fall-back.
     """
-    if not isinstance(device, str) or not _DEVICE_RE.match(device):
-        raise ConfigError(f"DEVICE={device!r} is not a device; allowed: 'auto', 'cpu', 'cuda', 'cuda:N'")
+    check_device(device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda"):

@@ -21,9 +21,7 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
 
-from iclr22lib.core.data import DataError, fetch
-
-PLANETOID = ("cora", "citeseer")
+from iclr22lib.core.data import PLANETOID, DataError, fetch
 
 try:  # NumPy >= 2 moved the private module; old pickles still name numpy.core
     from numpy._core.multiarray import _reconstruct

@@ -16,27 +16,30 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version as _version
 from pathlib import Path
 from typing import Any
 
-import torch
-
 import iclr22lib
 from iclr22lib.core.config import RunConfig
-from iclr22lib.core.device import hardware_summary
 
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One headline number: ours, the paper's (None when the paper has none), and which way is better."""
+    """One headline number: ours, the paper's (None when the paper has none), and which way is better.
+
+    ``timing`` marks a cost measured in time: it depends on the machine, so the records' regression
+    check (:mod:`iclr22lib.core.regression`) never compares it.
+    """
 
     name: str
     ours: float
     paper: float | None = None
     higher_is_better: bool = True
     unit: str = ""
+    timing: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,17 @@ class Record:
     hardware: str
     config: dict[str, Any]
     library_version: str = iclr22lib.__version__
-    torch_version: str = torch.__version__
+    torch_version: str = _version("torch")
     created: str = ""
     notes: str = ""
     schema: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _hardware(device: str) -> str:
+    from iclr22lib.core.device import hardware_summary  # torch: only when a record is written
+
+    return hardware_summary(device)
 
 
 def results_dir(path: str | os.PathLike | None = None) -> Path:
@@ -99,8 +108,10 @@ def save_record(
         claim_held=bool(claim_held),
         scale=cfg.scale,
         seeds=tuple(int(s) for s in (seeds if seeds is not None else (cfg.seed,))),
-        metrics=tuple(Metric(m.name, float(m.ours), m.paper, m.higher_is_better, m.unit) for m in metrics),
-        hardware=hardware_summary(cfg.device),
+        metrics=tuple(
+            Metric(m.name, float(m.ours), m.paper, m.higher_is_better, m.unit, m.timing) for m in metrics
+        ),
+        hardware=_hardware(cfg.device),
         config=cfg.to_dict(),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         notes=notes,

@@ -10,30 +10,35 @@ Public API: :func:`config` (SMOKE/FULL presets); the search space (:func:`build_
 experiment (:mod:`iclr22lib.deepaa.experiment`).
 """
 
-from iclr22lib.deepaa.config import FULL, OFFICIAL, SMOKE, DeepAAConfig, config
-from iclr22lib.deepaa.data import Split, Splits, load_splits
-from iclr22lib.deepaa.models import SmallCNN, WideResNet, build_model
-from iclr22lib.deepaa.ops import OP_FUNCS, apply_op, apply_ops
-from iclr22lib.deepaa.policy import (
-    RA_OPS,
-    Policy,
-    apply_choices,
-    baseline_policies,
-    identity_policy,
-    load_official_policy,
+from iclr22lib.core.lazy import lazy_exports
+from iclr22lib.deepaa.config import (
+    FULL,
+    OFFICIAL,
+    SMOKE,
+    DeepAAConfig,
+    config,
 )
-from iclr22lib.deepaa.search import (
-    GradientOracle,
-    LayerLog,
-    SearchData,
-    SearchResult,
-    identity_logits,
-    importance,
-    reward,
-    search_policy,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.deepaa.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "data": ("Split", "Splits", "load_splits"),
+        "models": ("SmallCNN", "WideResNet", "build_model"),
+        "ops": ("OP_FUNCS", "apply_op", "apply_ops"),
+        "policy": (
+            "RA_OPS", "Policy", "apply_choices", "baseline_policies", "identity_policy",
+            "load_official_policy",
+        ),
+        "search": (
+            "GradientOracle", "LayerLog", "SearchData", "SearchResult", "identity_logits", "importance",
+            "reward", "search_policy",
+        ),
+        "space": ("OP_NAMES", "OPS", "ChoiceSpace", "build_space"),
+        "train": ("accuracy", "train_model"),
+    },
 )
-from iclr22lib.deepaa.space import OP_NAMES, OPS, ChoiceSpace, build_space
-from iclr22lib.deepaa.train import accuracy, train_model
 
 #: The paper's CIFAR-10 WRN-28-10 top-1 accuracies (%): DeepAA (Table 1) and the crop+flip baseline
 #: row it copies from TrivialAugment; the search cost in GPU-hours (Table 4). See the chapter notes.

@@ -76,14 +76,21 @@ PRESETS = {"smoke": SMOKE, "full": FULL}
 def config(
     scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs
 ) -> DeepAAConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch06"
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
+
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch06", check=_check,
     )
+
+
+def _check(cfg: DeepAAConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     used = cfg.pretrain_per_class + cfg.search_per_class + cfg.val_per_class
     if used > 2000:
         raise ConfigError(
             f"pretrain_per_class + search_per_class + val_per_class = {used}, but the staged CIFAR-10 subset "
             "has 2000 train images per class"
         )
-    return cfg

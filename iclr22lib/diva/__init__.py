@@ -7,38 +7,35 @@ probabilities, with the baselines (:mod:`iclr22lib.diva.procedures`), the frozen
 EfficientNet-Lite0, :mod:`iclr22lib.diva.efficientnet`; label-free random patches, :mod:`iclr22lib.diva.features`), the full-network linearisation (:mod:`iclr22lib.diva.ntk`) and the chapter's experiments (:mod:`iclr22lib.diva.experiments`).
 """
 
-from iclr22lib.diva.config import FULL, PAPER_DETECTION, PAPER_TABLE1, SMOKE, DivaConfig, config
-from iclr22lib.diva.efficientnet import EfficientNetLite0, efficientnet_features, load_efficientnet_lite0
-from iclr22lib.diva.features import PatchFeatureMap, extract_features, fit_patch_features, flip
-from iclr22lib.diva.ntk import SmallCNN, empirical_ntk, jacobian_features
-from iclr22lib.diva.procedures import (
-    ExtendResult,
-    ReweightResult,
-    auc,
-    augmentation_probabilities,
-    chang_weights,
-    corrupt_labels,
-    detrimental,
-    error_rate,
-    extend,
-    f1,
-    loss_ranking_scores,
-    ren_weights,
-    reweight,
+from iclr22lib.core.lazy import lazy_exports
+from iclr22lib.diva.config import (
+    FULL,
+    PAPER_DETECTION,
+    PAPER_TABLE1,
+    SMOKE,
+    DivaConfig,
+    config,
 )
-from iclr22lib.diva.ridge import (
-    LOO,
-    fit,
-    fit_dual,
-    loo_derivative,
-    loo_derivative_autograd,
-    loo_derivative_kernel,
-    loo_loss,
-    loo_predictions,
-    loo_predictions_kernel,
-    one_hot,
-    select_lambda,
-    val_derivative,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.diva.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "efficientnet": ("EfficientNetLite0", "efficientnet_features", "load_efficientnet_lite0"),
+        "features": ("PatchFeatureMap", "extract_features", "fit_patch_features", "flip"),
+        "ntk": ("SmallCNN", "empirical_ntk", "jacobian_features"),
+        "procedures": (
+            "ExtendResult", "ReweightResult", "auc", "augmentation_probabilities", "chang_weights",
+            "corrupt_labels", "detrimental", "error_rate", "extend", "f1", "loss_ranking_scores",
+            "ren_weights", "reweight",
+        ),
+        "ridge": (
+            "LOO", "fit", "fit_dual", "loo_derivative", "loo_derivative_autograd", "loo_derivative_kernel",
+            "loo_loss", "loo_predictions", "loo_predictions_kernel", "one_hot", "select_lambda",
+            "val_derivative",
+        ),
+    },
 )
 
 __all__ = [

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import RunConfig, knob, resolve
-from iclr22lib.diva.ridge import LOSSES
+from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+
+#: Losses on the leave-one-out predictions (:mod:`iclr22lib.diva.ridge`).
+LOSSES = ("mse", "ce")
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,18 @@ def config(
     allow_cpu_full: bool = False,
     **knobs,
 ) -> DivaConfig:
-    """Validate the notebook's parameters, seed everything and return chapter 8's config."""
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch08"
-    )
-    from iclr22lib.core.config import ConfigError
+    """Validate the notebook's parameters, seed everything and return chapter 8's config.
 
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch08", check=_check,
+    )
+
+
+def _check(cfg: DivaConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     bad = [v for v in cfg.noise_levels if not 0.0 <= v < 0.9]
     if not cfg.noise_levels or bad:
         raise ConfigError(f"noise_levels={cfg.noise_levels!r}: give one or more fractions in [0, 0.9)")
@@ -102,7 +110,6 @@ def config(
             f"ntk_per_class + ntk_pretrain_per_class = {cfg.ntk_per_class + cfg.ntk_pretrain_per_class}: "
             "the two slices must fit in the 2,000 train images per class"
         )
-    return cfg
 
 
 #: Mislabelled-sample detection with 20 % label noise (ResNet-34 features), submission's Figure 3 table.

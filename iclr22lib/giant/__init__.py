@@ -12,51 +12,40 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_citeseer_text
 :func:`concat_features`, :func:`select_on_validation`, :func:`level_precision`, :func:`evaluate_features`).
 """
 
-from iclr22lib.giant.config import FULL, SMOKE, GiantConfig, config
-from iclr22lib.giant.data import (
-    CITESEER_TEXT_STATS,
-    CLASSES,
-    TextGraph,
-    load_citeseer_text,
-    random_split,
-    undirected_edges,
+from iclr22lib.core.lazy import lazy_exports
+from iclr22lib.giant.config import (
+    FULL,
+    MODELS,
+    SMOKE,
+    GiantConfig,
+    config,
 )
-from iclr22lib.giant.downstream import MODELS, Classifier, fit_classifier, scale_sparse, standardise
-from iclr22lib.giant.encoders import TfidfMLPEncoder, TransformerEncoder, load_minilm
-from iclr22lib.giant.experiment import (
-    Selection,
-    XMCProblem,
-    build_problem,
-    concat_features,
-    evaluate_features,
-    fine_tune,
-    level_precision,
-    schedule,
-    select_on_validation,
-    svd_features,
-)
-from iclr22lib.giant.xmc import (
-    LabelTree,
-    balanced_kmeans_tree,
-    multiresolution_targets,
-    neighbour_targets,
-    pifa,
-    tfidf_features,
-)
-from iclr22lib.giant.xr import (
-    Head,
-    SparseRows,
-    XRResult,
-    XRSchedule,
-    beam_search,
-    flat_tree,
-    path_scores,
-    precision_at_k,
-    ranking_precision,
-    shortlist,
-    squared_hinge,
-    train_link_prediction,
-    train_xr,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.giant.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "data": (
+            "CITESEER_TEXT_STATS", "CLASSES", "TextGraph", "load_citeseer_text", "random_split",
+            "undirected_edges",
+        ),
+        "downstream": ("Classifier", "fit_classifier", "scale_sparse", "standardise"),
+        "encoders": ("TfidfMLPEncoder", "TransformerEncoder", "load_minilm"),
+        "experiment": (
+            "Selection", "XMCProblem", "build_problem", "concat_features", "evaluate_features", "fine_tune",
+            "level_precision", "schedule", "select_on_validation", "svd_features",
+        ),
+        "xmc": (
+            "LabelTree", "balanced_kmeans_tree", "multiresolution_targets", "neighbour_targets", "pifa",
+            "tfidf_features",
+        ),
+        "xr": (
+            "Head", "SparseRows", "XRResult", "XRSchedule", "beam_search", "flat_tree", "path_scores",
+            "precision_at_k", "ranking_precision", "shortlist", "squared_hinge", "train_link_prediction",
+            "train_xr",
+        ),
+    },
 )
 
 #: Test accuracy (%) with GIANT-XRT features from the official README (pecos examples/giant-xrt),

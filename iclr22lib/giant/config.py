@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
-from iclr22lib.giant.downstream import MODELS
+
+#: Downstream node classifiers (:func:`iclr22lib.giant.downstream.fit_classifier`).
+MODELS = ("mlp", "gcn", "sage", "sgc")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class GiantConfig(RunConfig):
         return tuple(m.strip() for m in self.ablation_models.split(",") if m.strip())
 
 
-SMOKE = GiantConfig(scale="smoke")
+#: Smoke: two tree levels fine-tuned, coarse first (the value the notebook used to pass); the rest defaults.
+SMOKE = GiantConfig(scale="smoke", levels=2)
 #: The full protocol on one GPU: the whole transformer fine-tuned over all levels with longer texts,
 #: three learning rates for GIANT and both ablations of each encoder, all four downstream models, ten
 #: seeds. Sized by the planning estimate ``iclr22 budget ch02`` (FLOPs and kernels of each step counted on
@@ -91,10 +94,18 @@ PRESETS = {"smoke": SMOKE, "full": FULL}
 def config(
     scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs
 ) -> GiantConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch02"
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
+
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch02", check=_check,
     )
+
+
+def _check(cfg: GiantConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     for name, lst in (("models", cfg.model_list), ("ablation_models", cfg.ablation_model_list)):
         bad = [m for m in lst if m not in MODELS]
         if bad or not lst:
@@ -105,4 +116,3 @@ def config(
         grid = getattr(cfg, name)
         if not grid or any(not 1e-7 <= lr <= 1.0 for lr in grid):
             raise ConfigError(f"{name}={grid!r}: give one or more learning rates in [1e-7, 1]")
-    return cfg

@@ -11,8 +11,7 @@ from torch import nn
 from torch_geometric.nn import GCNConv, SAGEConv, SGConv
 
 from iclr22lib.core.training import check_finite
-
-MODELS = ("mlp", "gcn", "sage", "sgc")
+from iclr22lib.giant.config import MODELS
 
 
 def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:

@@ -6,6 +6,7 @@ Public API: :func:`config` (SMOKE / FULL presets), the loaders :func:`load_dg`, 
 DANN, ADDA, CDANN, MDD and GRDA on one pipeline with per-domain evaluation.
 """
 
+from iclr22lib.core.lazy import lazy_exports
 from iclr22lib.grda.config import (
     FULL,
     METHODS,
@@ -17,46 +18,30 @@ from iclr22lib.grda.config import (
     GRDAConfig,
     config,
 )
-from iclr22lib.grda.data import (
-    TPT48,
-    DomainGraphData,
-    density,
-    hop_distance,
-    load_dg,
-    load_tpt48,
-    make_dg,
-    radius_fit,
-    tpt48_domains,
-)
-from iclr22lib.grda.embeddings import embedding_loss, fit_embeddings, reconstruction_auc
-from iclr22lib.grda.losses import (
-    domain_classifier_loss,
-    graph_discriminator_loss,
-    mdd_loss,
-    sample_subgraph,
-    source_target_loss,
-)
-from iclr22lib.grda.models import (
-    ConditionalDomainClassifier,
-    DomainClassifier,
-    Encoder,
-    GraphDiscriminator,
-    Predictor,
-    grad_reverse,
-)
-from iclr22lib.grda.train import (
-    CLASSIFICATION_ONLY,
-    LABELS,
-    RunResult,
-    build,
-    compare,
-    domain_scores,
-    level_scores,
-    prediction_loss,
-    run_tpt48,
-    summarise,
-    train,
-    train_step,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.grda.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "data": (
+            "TPT48", "DomainGraphData", "density", "hop_distance", "load_dg", "load_tpt48", "make_dg",
+            "radius_fit", "tpt48_domains",
+        ),
+        "embeddings": ("embedding_loss", "fit_embeddings", "reconstruction_auc"),
+        "losses": (
+            "domain_classifier_loss", "graph_discriminator_loss", "mdd_loss", "sample_subgraph",
+            "source_target_loss",
+        ),
+        "models": (
+            "ConditionalDomainClassifier", "DomainClassifier", "Encoder", "GraphDiscriminator", "Predictor",
+            "grad_reverse",
+        ),
+        "train": (
+            "CLASSIFICATION_ONLY", "LABELS", "RunResult", "build", "compare", "domain_scores", "level_scores",
+            "prediction_loss", "run_tpt48", "summarise", "train", "train_step",
+        ),
+    },
 )
 
 __all__ = [

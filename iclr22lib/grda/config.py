@@ -89,13 +89,19 @@ def config(
 ) -> GRDAConfig:
     """Validate the notebook's parameters, seed everything and return the chapter's config.
 
-    ``methods="preset"`` keeps the scale's own list (smoke: Source-Only, DANN, GRDA; full: all six).
+    A knob given as ``None`` keeps the scale's preset value; ``methods="preset"`` does the same for the
+    method list (smoke: Source-Only, DANN, GRDA; full: all six).
     """
     if knobs.get("methods") == "preset":
-        knobs = {k: v for k, v in knobs.items() if k != "methods"}
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch03"
+        knobs = {**knobs, "methods": None}
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch03", check=_check,
     )
+
+
+def _check(cfg: GRDAConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     bad = [m for m in cfg.method_list if m not in METHODS]
     if bad or not cfg.method_list or len(set(cfg.method_list)) != len(cfg.method_list):
         raise ConfigError(
@@ -105,7 +111,6 @@ def config(
     n_domains = 15 if cfg.dataset == "dg15" else 60
     if cfg.sample_v > n_domains:
         raise ConfigError(f"sample_v={cfg.sample_v} is larger than the {n_domains} domains of {cfg.dataset}")
-    return cfg
 
 
 #: Table 2 of the paper: TPT-48 MSE per target level (1, 2, 3) and over all 24 target states.

@@ -6,21 +6,35 @@ grids and the four splits (:func:`dsprites_grid`, :func:`make_split`), the full-
 (:mod:`.vae`: β-VAE, Ada-GVAE, SlowVAE with a read-out) and one trainer (:func:`run_experiment`).
 """
 
-from .config import FULL, PRESETS, README_DSPRITES_EXTRAPOLATION, SMOKE, InDomainConfig, config
-from .grid import MPI3D, SHAPES3D, SPLITS, Grid, Split, dsprites_grid, heldout_values, make_split
-from .metrics import grid_variance, r2_per_factor
-from .models import CNN, MLP, MODELS, SUPERVISED, CoordConvCNN, ResNet18, build_model
-from .sprites import SHAPES, factor_values, render, render_indices, render_one
-from .train import Run, predict, run_experiment, run_one, train_regressor, train_vae
-from .vae import (
-    VAE_MODELS,
-    ConvVAE,
-    ReadoutModel,
-    adaptive_average,
-    kl_between,
-    kl_normal,
-    sample_pairs,
-    vae_loss,
+from iclr22lib.core.lazy import lazy_exports
+
+from .config import (
+    FULL,
+    MODELS,
+    PRESETS,
+    README_DSPRITES_EXTRAPOLATION,
+    SMOKE,
+    SPLITS,
+    SUPERVISED,
+    InDomainConfig,
+    config,
+)
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.indomain.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "grid": ("MPI3D", "SHAPES3D", "Grid", "Split", "dsprites_grid", "heldout_values", "make_split"),
+        "metrics": ("grid_variance", "r2_per_factor"),
+        "models": ("CNN", "MLP", "CoordConvCNN", "ResNet18", "build_model"),
+        "sprites": ("SHAPES", "factor_values", "render", "render_indices", "render_one"),
+        "train": ("Run", "predict", "run_experiment", "run_one", "train_regressor", "train_vae"),
+        "vae": (
+            "VAE_MODELS", "ConvVAE", "ReadoutModel", "adaptive_average", "kl_between", "kl_normal",
+            "sample_pairs", "vae_loss",
+        ),
+    },
 )
 
 __all__ = [

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import RunConfig, knob, resolve
+from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
 
-from .grid import SPLITS
-from .models import MODELS
+#: The four split kinds (:func:`iclr22lib.indomain.grid.make_split`).
+SPLITS = ("random", "composition", "interpolation", "extrapolation")
+#: Supervised families (:mod:`.models`); the VAE families of :mod:`.vae` add ``beta_vae``, ``ada_gvae``, ``slow_vae``.
+SUPERVISED = ("cnn", "coordconv", "resnet18", "mlp")
+MODELS = (*SUPERVISED, "beta_vae", "ada_gvae", "slow_vae")
 
 
 @dataclass(frozen=True)
@@ -45,19 +48,21 @@ PRESETS = {"smoke": SMOKE, "full": FULL}
 
 def config(scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False,
            **knobs) -> InDomainConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    cfg = resolve(PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-                  chapter="ch09")
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
+
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+                   chapter="ch09", check=_check)
+
+
+def _check(cfg: InDomainConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     bad = [s for s in cfg.splits if s not in SPLITS] + [m for m in cfg.models if m not in MODELS]
     if bad:
-        from iclr22lib.core.config import ConfigError
-
         raise ConfigError(f"unknown split/model names {bad}; splits: {SPLITS}, models: {MODELS}")
     if len(cfg.grid_sizes) != 5 or not 1 <= cfg.grid_sizes[0] <= 3 or min(cfg.grid_sizes) < 1:
-        from iclr22lib.core.config import ConfigError
-
         raise ConfigError(f"GRID_SIZES={cfg.grid_sizes} must be 5 sizes with 1..3 shapes")
-    return cfg
 
 
 #: Best extrapolation R² on dSprites in the official benchmark README's leaderboard (PCL, DenseNet-121).

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SPLITS = ("random", "composition", "interpolation", "extrapolation")
+from .config import SPLITS
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,7 @@ import math
 import torch
 from torch import nn
 
-#: Supervised families built here; the VAE families of :mod:`.vae` add ``beta_vae``, ``ada_gvae``, ``slow_vae``.
-SUPERVISED = ("cnn", "coordconv", "resnet18", "mlp")
-MODELS = (*SUPERVISED, "beta_vae", "ada_gvae", "slow_vae")
+from .config import SUPERVISED
 
 
 class CNN(nn.Module):

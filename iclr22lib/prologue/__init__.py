@@ -4,6 +4,7 @@ It is the template every chapter follows: a config with ``smoke`` and ``full`` p
 small model and training modules, and functions the notebook calls.
 """
 
+from iclr22lib.core.lazy import lazy_exports
 from iclr22lib.prologue.config import (
     FULL,
     MIN_GAP,
@@ -13,14 +14,15 @@ from iclr22lib.prologue.config import (
     PrologueConfig,
     config,
 )
-from iclr22lib.prologue.models import GCN, MLP
-from iclr22lib.prologue.train import (
-    MODELS,
-    RunResult,
-    compare,
-    padded_curves,
-    summarise,
-    train_node_classifier,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.prologue.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "models": ("GCN", "MLP"),
+        "train": ("MODELS", "RunResult", "compare", "padded_curves", "summarise", "train_node_classifier"),
+    },
 )
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iclr22lib.core.config import RunConfig, knob, resolve
-from iclr22lib.core.graphs import PLANETOID
+from iclr22lib.core.data import PLANETOID
 
 
 @dataclass(frozen=True)

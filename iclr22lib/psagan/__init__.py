@@ -17,62 +17,49 @@ far-forecasting tasks (:func:`stretch_starts`, :func:`stretch_mask`, :func:`fill
 :func:`downstream_tasks`, :func:`summarise`).
 """
 
-from iclr22lib.psagan.baselines import AutoencoderDiscriminator, ebgan_losses, train_ebgan
-from iclr22lib.psagan.config import ABLATIONS, DATASETS, FULL, SMOKE, PsaganConfig, config, n_stages
-from iclr22lib.psagan.data import HORIZON, Panel, Windows, eligible, load_panel, sample_windows, time_features
-from iclr22lib.psagan.embed import (
-    CausalCNNEncoder,
-    TS2VecEncoder,
-    context_fid,
-    embed,
-    hierarchical_contrastive,
-    instance_contrastive,
-    temporal_contrastive,
-    train_causalcnn,
-    train_embedder,
-    train_ts2vec,
-    triplet_loss,
+from iclr22lib.core.lazy import lazy_exports
+from iclr22lib.psagan.config import (
+    ABLATIONS,
+    DATASETS,
+    FULL,
+    SMOKE,
+    PsaganConfig,
+    config,
+    n_stages,
 )
-from iclr22lib.psagan.experiment import (
-    Experiment,
-    downstream,
-    downstream_tasks,
-    run_experiment,
-    summarise,
-    variants,
-)
-from iclr22lib.psagan.fid import fid_from_samples, frechet_distance, frechet_distance_torch, moments
-from iclr22lib.psagan.forecast import deepar_forecast, deepar_nrmse, nrmse, synthetic_series
-from iclr22lib.psagan.losses import lsgan_d_loss, lsgan_g_loss, moment_loss
-from iclr22lib.psagan.models import Conditioning, Discriminator, Generator, MainBlock, SelfAttention, pool_to
-from iclr22lib.psagan.tasks import (
-    far_forecast_task,
-    far_gap,
-    fill_spans,
-    interpolate,
-    masked_nrmse,
-    missing_value_task,
-    stretch_mask,
-    stretch_starts,
-)
-from iclr22lib.psagan.timegan import (
-    TimeGAN,
-    batch_moment_loss,
-    fit_timegan,
-    reconstruction_loss,
-    supervised_loss,
-    train_timegan,
-)
-from iclr22lib.psagan.train import (
-    GanResult,
-    Schedule,
-    Variant,
-    build,
-    generate,
-    is_generator_step,
-    to_tensors,
-    train_gan,
-    untrained,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.psagan.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "baselines": ("AutoencoderDiscriminator", "ebgan_losses", "train_ebgan"),
+        "data": ("HORIZON", "Panel", "Windows", "eligible", "load_panel", "sample_windows", "time_features"),
+        "embed": (
+            "CausalCNNEncoder", "TS2VecEncoder", "context_fid", "embed", "hierarchical_contrastive",
+            "instance_contrastive", "temporal_contrastive", "train_causalcnn", "train_embedder",
+            "train_ts2vec", "triplet_loss",
+        ),
+        "experiment": (
+            "Experiment", "downstream", "downstream_tasks", "run_experiment", "summarise", "variants",
+        ),
+        "fid": ("fid_from_samples", "frechet_distance", "frechet_distance_torch", "moments"),
+        "forecast": ("deepar_forecast", "deepar_nrmse", "nrmse", "synthetic_series"),
+        "losses": ("lsgan_d_loss", "lsgan_g_loss", "moment_loss"),
+        "models": ("Conditioning", "Discriminator", "Generator", "MainBlock", "SelfAttention", "pool_to"),
+        "tasks": (
+            "far_forecast_task", "far_gap", "fill_spans", "interpolate", "masked_nrmse", "missing_value_task",
+            "stretch_mask", "stretch_starts",
+        ),
+        "timegan": (
+            "TimeGAN", "batch_moment_loss", "fit_timegan", "reconstruction_loss", "supervised_loss",
+            "train_timegan",
+        ),
+        "train": (
+            "GanResult", "Schedule", "Variant", "build", "generate", "is_generator_step", "to_tensors",
+            "train_gan", "untrained",
+        ),
+    },
 )
 
 __all__ = [

@@ -163,10 +163,14 @@ def config(
 
     A knob given as ``None`` keeps the scale's preset value (so one notebook default serves both scales).
     """
-    knobs = {k: v for k, v in knobs.items() if v is not None}
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch05"
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch05", check=_check,
     )
+
+
+def _check(cfg: PsaganConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     for w in cfg.windows:
         if w < 16 or w > 1024 or w & (w - 1):
             raise ConfigError(
@@ -183,4 +187,3 @@ def config(
     for name in cfg.task_models:
         if name not in models:
             raise ConfigError(f"task_models={cfg.task_models!r}: {name!r} is not one of {', '.join(models)}")
-    return cfg

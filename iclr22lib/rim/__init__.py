@@ -12,56 +12,41 @@ with batched ``topk_rows`` / ``topk_cols``); matching (:func:`greedy`, :func:`gr
 :func:`perplexity`); and the experiment (:func:`run`, :class:`RunResult`).
 """
 
-from iclr22lib.rim.config import FULL, SMOKE, RimConfig, config, mark_model_names
-from iclr22lib.rim.events import (
-    EventLog,
-    RimData,
-    States,
-    load_ml100k,
-    make_log,
-    make_states,
-    ml1m_recipe,
-    temporal_split,
-    user_split,
+from iclr22lib.core.lazy import lazy_exports
+from iclr22lib.rim.config import (
+    FULL,
+    SMOKE,
+    RimConfig,
+    config,
+    mark_model_names,
 )
-from iclr22lib.rim.experiment import (
-    Intensities,
-    RunResult,
-    build_scores,
-    fit_intensities,
-    online_check,
-    run,
-    targets,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.rim.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "events": (
+            "EventLog", "RimData", "States", "load_ml100k", "make_log", "make_states", "ml1m_recipe",
+            "temporal_split", "user_split",
+        ),
+        "experiment": (
+            "Intensities", "RunResult", "build_scores", "fit_intensities", "online_check", "run", "targets",
+        ),
+        "intensity": (
+            "Hawkes", "HawkesPoisson", "constant_intensity", "default_decays", "ema_intensity", "fit_hawkes",
+            "fit_hawkes_poisson", "hawkes_design", "poisson_em", "state_features", "user_pop_intensity",
+        ),
+        "matching": ("DualSolution", "constraints", "greedy", "greedy_match", "solve_dual"),
+        "metrics": ("cols_to_pairs", "evaluate", "evaluate_expected", "hits", "perplexity", "rows_to_pairs"),
+        "scores": ("DenseScore", "LowRankScore", "RandomScore", "Score"),
+        "seqrec": (
+            "GRURec", "TrainLog", "TransformerRec", "build_mark_model", "history_pairs", "item_item",
+            "item_popularity", "mark_score", "sequences", "train_mark_model",
+        ),
+        "synthetic": ("Planted", "generate", "oracle_score", "simulate_hawkes"),
+    },
 )
-from iclr22lib.rim.intensity import (
-    Hawkes,
-    HawkesPoisson,
-    constant_intensity,
-    default_decays,
-    ema_intensity,
-    fit_hawkes,
-    fit_hawkes_poisson,
-    hawkes_design,
-    poisson_em,
-    state_features,
-    user_pop_intensity,
-)
-from iclr22lib.rim.matching import DualSolution, constraints, greedy, greedy_match, solve_dual
-from iclr22lib.rim.metrics import cols_to_pairs, evaluate, evaluate_expected, hits, perplexity, rows_to_pairs
-from iclr22lib.rim.scores import DenseScore, LowRankScore, RandomScore, Score
-from iclr22lib.rim.seqrec import (
-    GRURec,
-    TrainLog,
-    TransformerRec,
-    build_mark_model,
-    history_pairs,
-    item_item,
-    item_popularity,
-    mark_score,
-    sequences,
-    train_mark_model,
-)
-from iclr22lib.rim.synthetic import Planted, generate, oracle_score, simulate_hawkes
 
 #: The official code (GRU 2 x 128, 20 epochs) run on ML-100K converted to the ML-1M format on this
 #: machine kind (research notes, section 11): {quantity: (low, high)} over its unseeded runs.

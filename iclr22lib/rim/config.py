@@ -73,12 +73,19 @@ def config(
     allow_cpu_full: bool = False,
     **knobs,
 ) -> RimConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch04"
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
+
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch04", check=_check,
     )
+
+
+def _check(cfg: RimConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     if not cfg.mults or any(m < 0 for m in cfg.mults):
         raise ConfigError(f"mults={cfg.mults!r} must be a non-empty tuple of numbers >= 0")
     if cfg.hidden % cfg.heads:
         raise ConfigError(f"hidden={cfg.hidden} must be divisible by heads={cfg.heads}")
-    return cfg

@@ -10,24 +10,7 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:class:`TrajBatch`, :func
 (:func:`train_model`, :func:`sim_splits`, :func:`eth_splits`, :func:`run_dataset`).
 """
 
-from iclr22lib.trajattr.attribution import (
-    ESTIMATORS,
-    VALUES,
-    Attribution,
-    add_random_agent,
-    all_coalitions,
-    attribute,
-    banzhaf_exact,
-    banzhaf_sampled,
-    drop_neighbours,
-    model_game,
-    sample_loss,
-    shapley_exact,
-    shapley_permutation,
-    shapley_weights,
-    social_interaction_score,
-    summarise,
-)
+from iclr22lib.core.lazy import lazy_exports
 from iclr22lib.trajattr.config import (
     ETH_SCENES,
     FULL,
@@ -37,40 +20,32 @@ from iclr22lib.trajattr.config import (
     eth_scene_list,
     sim_settings,
 )
-from iclr22lib.trajattr.data import (
-    OBS,
-    PRED,
-    TrajBatch,
-    dense_tracks,
-    load_split,
-    read_tracks,
-    split_files,
-    subsample,
-    windows,
-)
-from iclr22lib.trajattr.models import (
-    MODEL_NAMES,
-    ConstantVelocity,
-    Mixture,
-    PastOnly,
-    SocialAttention,
-    build_model,
-    displacement,
-    nll,
-    nll_clipped,
-)
-from iclr22lib.trajattr.simulate import ForceParams, initial_state, rollout, simulate, simulated_samples
-from iclr22lib.trajattr.train import (
-    DatasetResult,
-    Splits,
-    TrainLog,
-    cpu_threads,
-    eth_splits,
-    evaluate,
-    rotate,
-    run_dataset,
-    sim_splits,
-    train_model,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.trajattr.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "attribution": (
+            "ESTIMATORS", "VALUES", "Attribution", "add_random_agent", "all_coalitions", "attribute",
+            "banzhaf_exact", "banzhaf_sampled", "drop_neighbours", "model_game", "sample_loss",
+            "shapley_exact", "shapley_permutation", "shapley_weights", "social_interaction_score",
+            "summarise",
+        ),
+        "data": (
+            "OBS", "PRED", "TrajBatch", "dense_tracks", "load_split", "read_tracks", "split_files",
+            "subsample", "windows",
+        ),
+        "models": (
+            "MODEL_NAMES", "ConstantVelocity", "Mixture", "PastOnly", "SocialAttention", "build_model",
+            "displacement", "nll", "nll_clipped",
+        ),
+        "simulate": ("ForceParams", "initial_state", "rollout", "simulate", "simulated_samples"),
+        "train": (
+            "DatasetResult", "Splits", "TrainLog", "cpu_threads", "eth_splits", "evaluate", "rotate",
+            "run_dataset", "sim_splits", "train_model",
+        ),
+    },
 )
 
 #: Trajectron++ on ETH/UCY (its repository's result notebook; best of 20 samples, metres) — the

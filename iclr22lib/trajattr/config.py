@@ -94,13 +94,20 @@ def config(
     allow_cpu_full: bool = False,
     **knobs,
 ) -> TrajAttrConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch10"
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
+
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch10", check=_check,
     )
+
+
+def _check(cfg: TrajAttrConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     if cfg.eval_every > cfg.train_steps:
         raise ConfigError(
             f"eval_every={cfg.eval_every} is larger than train_steps={cfg.train_steps}; "
             "the model would never be checked on validation data"
         )
-    return cfg

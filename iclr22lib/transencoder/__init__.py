@@ -12,72 +12,47 @@ dev-only study of when a cycle helps (:class:`Variant`, :func:`variants`, :func:
 :class:`StudyRow`, :func:`word_overlap`).
 """
 
-from iclr22lib.transencoder.config import FULL, MINILM, SMOKE, TransEncoderConfig, config, cycle_settings
-from iclr22lib.transencoder.cycles import (
-    CycleLog,
+from iclr22lib.core.lazy import lazy_exports
+from iclr22lib.transencoder.config import (
+    FULL,
+    MINILM,
+    SMOKE,
     CycleSettings,
-    Member,
-    bi_pseudo_labels,
-    cross_pseudo_labels,
-    new_cross,
-    run_cycles,
+    TransEncoderConfig,
+    config,
+    cycle_settings,
 )
-from iclr22lib.transencoder.data import (
-    ALL_SETS,
-    PUBLISHED_SIZES,
-    TEST_SETS,
-    PairPool,
-    StsSet,
-    build_pool,
-    load_sts,
-    pretraining_sentences,
-)
-from iclr22lib.transencoder.experiment import (
-    ChapterData,
-    Scores,
-    TinyStart,
-    build_minilm_start,
-    build_tiny_start,
-    prepare,
-    score_member,
-)
-from iclr22lib.transencoder.models import (
-    BiEncoder,
-    CrossEncoder,
-    Tokens,
-    load_pretrained,
-    load_tokenizer,
-    tiny_bert,
-    tokenize,
-)
-from iclr22lib.transencoder.study import (
-    StudyRow,
-    Variant,
-    reference_row,
-    run_study,
-    study_grid,
-    variants,
-    word_overlap,
-)
-from iclr22lib.transencoder.train import (
-    CROSS_LOSSES,
-    EncodedPairs,
-    concat_tokens,
-    cross_loss,
-    cross_training_set,
-    encode_pairs,
-    evaluate_bi,
-    evaluate_cross,
-    mask_tokens,
-    pretrain_mlm,
-    rankdata,
-    rescale_targets,
-    simcse_loss,
-    spearman,
-    subset_pairs,
-    train_bi_mse,
-    train_cross_bce,
-    train_simcse,
+
+# Everything else imports torch (and more): it is imported on first use, so that
+# ``import iclr22lib.transencoder.config`` (what ``iclr22 run`` checks parameters with) stays light.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "cycles": (
+            "CycleLog", "Member", "bi_pseudo_labels", "cross_pseudo_labels", "new_cross", "run_cycles",
+        ),
+        "data": (
+            "ALL_SETS", "PUBLISHED_SIZES", "TEST_SETS", "PairPool", "StsSet", "build_pool", "load_sts",
+            "pretraining_sentences",
+        ),
+        "experiment": (
+            "ChapterData", "Scores", "TinyStart", "build_minilm_start", "build_tiny_start", "prepare",
+            "score_member",
+        ),
+        "models": (
+            "BiEncoder", "CrossEncoder", "Tokens", "load_pretrained", "load_tokenizer", "tiny_bert",
+            "tokenize",
+        ),
+        "study": (
+            "StudyRow", "Variant", "reference_row", "run_study", "study_grid", "variants", "word_overlap",
+        ),
+        "train": (
+            "CROSS_LOSSES", "EncodedPairs", "concat_tokens", "cross_loss", "cross_training_set",
+            "encode_pairs", "evaluate_bi", "evaluate_cross", "mask_tokens", "pretrain_mlm", "rankdata",
+            "rescale_targets", "simcse_loss", "spearman", "subset_pairs", "train_bi_mse", "train_cross_bce",
+            "train_simcse",
+        ),
+    },
 )
 
 #: The paper's STS averages (official README; Spearman x 100 over STS12-16, STS-B, SICK-R):

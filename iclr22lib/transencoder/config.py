@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
-from iclr22lib.transencoder.cycles import CycleSettings
 
 #: The registered data set holding the pretrained sentence encoder (start (a)).
 MINILM = "all-MiniLM-L6-v2-fp16"
@@ -111,6 +110,26 @@ FULL = TransEncoderConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
+@dataclass(frozen=True)
+class CycleSettings:
+    """Hyper-parameters of the distillation cycles (defaults: the official scripts' where CPU allows)."""
+
+    cycles: int = 3
+    cross_epochs: float = 1.0
+    cross_batch: int = 32
+    cross_lr: float = 2e-5
+    bi_epochs: float = 10.0
+    bi_batch: int = 128
+    bi_lr: float = 5e-5
+    warmup: float = 0.1
+    target_scale: str = "minmax"
+    cross_loss: str = "bce"  # "bce" (paper) | "mse" on the sigmoid score (ablation)
+    head_lr_mult: float = 1.0  # learning rate of the cross-encoder's new head / that of its body
+    cross_init: str = "plm"  # "plm" (official --init_with_new_models) | "bi" (the current bi-encoder)
+    reinit_bi: bool = True  # bi-encoder restarts from its contrastive start every cycle (official)
+    seed: int = 0
+
+
 def cycle_settings(cfg: TransEncoderConfig, start: str) -> CycleSettings:
     """The cycle hyper-parameters for one start (``"tiny"``, ``"minilm"`` or ``"mutual"``)."""
     minilm = start == "minilm"
@@ -140,12 +159,19 @@ def config(
     allow_cpu_full: bool = False,
     **knobs,
 ) -> TransEncoderConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config."""
-    cfg = resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch07"
+    """Validate the notebook's parameters, seed everything and return the chapter's config.
+
+    A knob given as ``None`` keeps the scale's preset value.
+    """
+    return resolve(
+        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+        chapter="ch07", check=_check,
     )
+
+
+def _check(cfg: TransEncoderConfig) -> None:
+    """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     if cfg.mutual and cfg.starts != "both":
         raise ConfigError("mutual=True distils the two starts into each other; it needs starts='both'")
     if cfg.tiny_hidden % cfg.tiny_heads:
         raise ConfigError(f"tiny_hidden={cfg.tiny_hidden} must be a multiple of tiny_heads={cfg.tiny_heads}")
-    return cfg

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from iclr22lib.transencoder.config import CycleSettings
 from iclr22lib.transencoder.models import BiEncoder, CrossEncoder
 from iclr22lib.transencoder.train import (
     EncodedPairs,
@@ -42,26 +43,6 @@ class Member:
     plm: nn.Module
     best_bi: BiEncoder | None = None
     best_cross: CrossEncoder | None = None
-
-
-@dataclass(frozen=True)
-class CycleSettings:
-    """Hyper-parameters of the distillation cycles (defaults: the official scripts' where CPU allows)."""
-
-    cycles: int = 3
-    cross_epochs: float = 1.0
-    cross_batch: int = 32
-    cross_lr: float = 2e-5
-    bi_epochs: float = 10.0
-    bi_batch: int = 128
-    bi_lr: float = 5e-5
-    warmup: float = 0.1
-    target_scale: str = "minmax"
-    cross_loss: str = "bce"  # "bce" (paper) | "mse" on the sigmoid score (ablation)
-    head_lr_mult: float = 1.0  # learning rate of the cross-encoder's new head / that of its body
-    cross_init: str = "plm"  # "plm" (official --init_with_new_models) | "bi" (the current bi-encoder)
-    reinit_bi: bool = True  # bi-encoder restarts from its contrastive start every cycle (official)
-    seed: int = 0
 
 
 @dataclass

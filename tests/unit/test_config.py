@@ -96,3 +96,19 @@ def test_configs_are_frozen():
 def test_mutable_knob_default_rejected():
     with pytest.raises(TypeError, match="immutable"):
         knob([1, 2])
+
+
+def test_none_keeps_the_preset_value():
+    assert run("full", allow_cpu_full=True, epochs=None, lr=None).epochs == 500
+    assert run(epochs=None).epochs == 5
+    assert run("full", allow_cpu_full=True, epochs=7).epochs == 7
+
+
+def test_check_runs_on_the_resolved_config():
+    def check(cfg):
+        if cfg.epochs > 100 and cfg.flag:
+            raise ConfigError("flag needs epochs <= 100")
+
+    with pytest.raises(ConfigError, match="flag needs"):
+        resolve(PRESETS, "full", allow_cpu_full=True, knobs={"flag": True}, check=check)
+    assert resolve(PRESETS, "smoke", knobs={"flag": True}, check=check).flag

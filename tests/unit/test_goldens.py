@@ -23,3 +23,19 @@ def test_golden_is_current(chapter):
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
 def test_chapter_has_config_module(chapter):
     assert chapter in pipeline.CONFIG_MODULES, f"add {chapter} to iclr22lib.pipeline.CONFIG_MODULES"
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_checked_cells_hold_no_glue(chapter):
+    """A glued value is a raw float: it belongs in an unchecked cell, where no CPU can flip it."""
+    import nbformat
+
+    golden = REPO / "tests" / "notebooks" / f"{CHAPTERS[chapter].stem}.ipynb"
+    nb = nbformat.read(golden, as_version=4)
+    glued = [
+        i
+        for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
+        if "NBVAL_CHECK_OUTPUT" in cell.source
+        and any(k.startswith("application/papermill.record/") for o in cell.outputs for k in o.get("data", {}))
+    ]
+    assert not glued, f"{golden.name}: checked cells {glued} glue values; move the glue() calls out"

@@ -35,18 +35,22 @@ def test_parse_value_like_papermill():
 def test_parameters_cell(source):
     nb = pipeline.to_notebook(source)
     assert nb.metadata.kernelspec.name == "python3"
-    assert pipeline.parameter_names(nb) == {"SCALE": "smoke", "SEED": 0, "DEVICE": "auto", "DATASET": "cora"}
+    expected = {"SCALE": "smoke", "SEED": 0, "DEVICE": "auto", "DATASET": "cora"}
+    assert pipeline.parameter_names(nb) == expected
+    assert pipeline.source_parameters(source) == expected  # the CLI's fast read, without Jupytext
 
 
 def test_validate_parameters_before_any_kernel(source):
-    nb = pipeline.to_notebook(source)
+    defaults = pipeline.source_parameters(source)
     with pytest.raises(ConfigError, match="unknown parameter 'EPOCHS' for ch00; allowed: SCALE, SEED, DEVICE, DATASET"):
-        pipeline.validate_parameters("ch00", nb, {"EPOCHS": 3})
+        pipeline.validate_parameters("ch00", defaults, {"EPOCHS": 3})
     with pytest.raises(ConfigError, match=r"dataset='pubmed' is not allowed"):
-        pipeline.validate_parameters("ch00", nb, {"DATASET": "pubmed"})
+        pipeline.validate_parameters("ch00", defaults, {"DATASET": "pubmed"})
     with pytest.raises(ConfigError, match="allowed: smoke, full"):
-        pipeline.validate_parameters("ch00", nb, {"SCALE": "huge"})
-    pipeline.validate_parameters("ch00", nb, {"SEED": 4, "DATASET": "citeseer"})
+        pipeline.validate_parameters("ch00", defaults, {"SCALE": "huge"})
+    with pytest.raises(ConfigError, match="SCALE='huge'"):  # the scale is checked before the names
+        pipeline.validate_parameters("ch00", defaults, {"SCALE": "huge", "EPOCHS": 3})
+    pipeline.validate_parameters("ch00", defaults, {"SEED": 4, "DATASET": "citeseer"})
 
 
 def test_chapter_discovery(source):
@@ -54,8 +58,17 @@ def test_chapter_discovery(source):
     (root / "notebooks" / "helpers.py").write_text("x = 1\n")
     assert pipeline.chapters(root) == {"ch00": source}
     assert pipeline.find_chapter("ch00_demo", root) == ("ch00", source)
-    with pytest.raises(pipeline.PipelineError, match="unknown chapter 'ch07'; available: ch00"):
+    with pytest.raises(pipeline.UsageError, match="unknown chapter 'ch07'; available: ch00"):
         pipeline.find_chapter("ch07", root)
+
+
+def test_book_root_is_found_from_below(source, tmp_path):
+    root = source.parents[1]
+    (root / "_toc.yml").write_text("format: jb-book\n")
+    (root / "book" / "deep").mkdir(parents=True)
+    assert pipeline.book_root(root / "book" / "deep") == root.resolve()
+    with pytest.raises(pipeline.UsageError, match="no book here"):
+        pipeline.book_root(tmp_path.parent)
 
 
 def _executed(source, tmp_path):
