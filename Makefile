@@ -54,7 +54,7 @@ goldens: install
 	$(BIN)/iclr22 goldens
 
 book: install
-	$(BIN)/iclr22 book --scale $(SCALE) --check
+	$(BIN)/iclr22 book --scale $(SCALE) --check --jobs 2
 
 clean:
 	rm -rf _build book/chapters/*.ipynb book/scoreboard.md

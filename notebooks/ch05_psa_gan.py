@@ -40,7 +40,7 @@ SCALE = "smoke"  # "smoke": 2 CPU cores, ~2.5 min | "full": tau 64-256, PSA-GAN-
 SEED = 0
 DEVICE = "auto"  # "auto" | "cpu" | "cuda" | "cuda:N"
 # Chapter knobs: None = this scale's preset value (given after "None:"); any other value overrides it.
-DATASET = None  # "m4_hourly" | "exchange_rate" (no test horizon: set DOWNSTREAM = False); None: "m4_hourly"
+DATASET = None  # "m4_hourly" | "exchange_rate" (no test horizon: turn DOWNSTREAM off); None: "m4_hourly"
 CONTEXT_LENGTH = None  # PSA-GAN-C context L; 0 trains PSA-GAN only; None: smoke 16, full 64
 ABLATIONS = None  # w/o self-attention, w/o fade-in, w/o moment loss (longest window); None: smoke False, full True
 BASELINES = None  # also train the EBGAN and TimeGAN baselines; None: True

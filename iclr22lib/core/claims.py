@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 DIRECTIONS = ("greater", "less")
 STATISTICS = ("t", "bootstrap")
@@ -123,6 +122,8 @@ def _series(values: Mapping[str, Sequence[float]], name: str) -> np.ndarray:
 def _interval(d: np.ndarray, statistic: str, level: float) -> tuple[float, float]:
     """Two-sided ``level`` interval for ``mean(d)``; ``d`` has shape (n,), n ≥ 2, not all equal."""
     if statistic == "t":
+        from scipy import stats  # imported here: chapters' config modules import this module
+
         half = stats.t.ppf((1 + level) / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
         return float(d.mean() - half), float(d.mean() + half)
     rng = np.random.default_rng(BOOTSTRAP_SEED)

@@ -12,6 +12,7 @@ from iclr22lib.prologue.config import (
     PUBLISHED_STATS,
     SMOKE,
     PrologueConfig,
+    claim,
     config,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "SMOKE",
     "PrologueConfig",
     "RunResult",
+    "claim",
     "compare",
     "config",
     "padded_curves",
