@@ -8,7 +8,8 @@ from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
 
 #: The four split kinds (:func:`iclr22lib.indomain.grid.make_split`).
 SPLITS = ("random", "composition", "interpolation", "extrapolation")
-#: Supervised families (:mod:`.models`); the VAE families of :mod:`.vae` add ``beta_vae``, ``ada_gvae``, ``slow_vae``.
+#: Supervised families (:mod:`iclr22lib.indomain.models`); the VAE families of :mod:`iclr22lib.indomain.vae` add
+#: ``beta_vae``, ``ada_gvae``, ``slow_vae``.
 SUPERVISED = ("cnn", "coordconv", "resnet18", "mlp")
 MODELS = (*SUPERVISED, "beta_vae", "ada_gvae", "slow_vae")
 
