@@ -128,7 +128,8 @@ def test_assemble_prepares_the_copy_and_leaves_the_golden_alone(tmp_path, monkey
     before = Path("tests/notebooks/ch01_tiny.ipynb").read_bytes()
     save(Path("results"), scale="smoke", seed=0, held=True)
 
-    [dest] = cli._assemble(tmp_path, from_goldens=True)
+    [dest], executed = cli._assemble(tmp_path, from_goldens=True)
+    assert executed == []  # from the goldens: nothing run
 
     assert Path("tests/notebooks/ch01_tiny.ipynb").read_bytes() == before
     nb = nbformat.read(dest, as_version=4)

@@ -75,8 +75,9 @@ def test_model_game_efficiency_and_null_players(name):
         att = ta.attribute(model, b, pool=b, estimator="exact", baseline=baseline, n_draws=3)
         assert torch.allclose(att.phi.sum(1), att.v_all - att.v_none, atol=1e-4)
         assert torch.equal(att.phi[0, 1:4], torch.zeros(3, dtype=torch.float64))  # empty slots: null players
-        if name == "past only":
-            assert torch.equal(att.phi[:, 1:], torch.zeros_like(att.phi[:, 1:]))
+        if name == "past only":  # zero up to the model's float32 rounding: a row's output may depend on
+            # its position in the batch in some CPU kernels (MKL's AVX2 path), so v(S + i) - v(S) is ~1e-8
+            assert torch.allclose(att.phi[:, 1:], torch.zeros_like(att.phi[:, 1:]), atol=1e-6)
 
 
 def test_estimators_agree_on_a_model():
