@@ -6,10 +6,14 @@ vector kernels sum in another order and training drifts, so they are compared he
 tolerance derived from its spread over seeds: a fresh run on another CPU should differ from the
 committed one by no more than another seed would.
 
-The tolerances live in ``results/spread/<chapter>_<scale>.json``, written by ``tools/seed_spread.py``
-from runs of the chapter at other seeds; each metric's entry holds the seeds, the values and the
-tolerance ``k * sd`` (sample standard deviation over the seeds, ``k`` = :data:`K_SD`), floored at
-:data:`FLOOR` relative to the value so that a metric no seed moves still admits rounding.
+The spreads live in ``results/spread/<chapter>_<scale>.json``, written by ``tools/seed_spread.py``
+from runs of the chapter at other seeds; each metric's entry holds the seeds, the values, their
+sample standard deviation ``s`` and the tolerance :func:`tolerance` derives from it. Treating a run
+on another CPU as a fresh draw of the seed noise, the difference between two runs has standard
+deviation ``sqrt(2) sigma``; with ``sigma`` estimated by ``s`` from ``n`` runs, the two-sided
+99 % prediction bound of that difference is ``t(0.995, n - 1) * sqrt(2) * s`` (about 14 s for
+three runs: with so few seeds the bound is wide, honestly so). It is floored at :data:`FLOOR`
+relative to the value, so that a metric no seed moves still admits rounding.
 """
 
 from __future__ import annotations
@@ -23,19 +27,26 @@ from typing import Any
 
 from iclr22lib.core.results import Record, load_record
 
-#: Tolerance in seed standard deviations: a fresh run within 3 sd of the committed one passes.
-K_SD = 3.0
+#: Coverage of the prediction bound on the difference between two runs.
+LEVEL = 0.99
 #: Smallest tolerance, relative to the committed value (and absolute near zero): a metric that no seed
 #: moves (a data statistic, a deterministic fit) still goes through float32 sums of thousands of terms,
 #: which another CPU rounds differently at about this relative size.
 FLOOR = 1e-4
 
 
-def spread(records: Sequence[Record], k: float = K_SD) -> dict[str, dict[str, Any]]:
+def tolerance(sd: float, n: int, level: float = LEVEL) -> float:
+    """Two-sided ``level`` prediction bound of the difference of two runs, from ``sd`` over ``n`` runs."""
+    from scipy import stats
+
+    return float(stats.t.ppf((1 + level) / 2, n - 1) * math.sqrt(2) * sd)
+
+
+def spread(records: Sequence[Record]) -> dict[str, dict[str, Any]]:
     """Per-metric spread over runs of one chapter at different seeds (timing metrics left out).
 
-    Returns ``{metric name: {"seeds": [...], "values": [...], "sd": s, "tol": k * s}}``; ``sd`` is
-    the sample standard deviation (``ddof=1``) over the runs, so at least two records are needed.
+    Returns ``{metric name: {"seeds": [...], "values": [...], "sd": s, "tol": tolerance(s, n)}}``;
+    ``sd`` is the sample standard deviation (``ddof=1``), so at least two records are needed.
     """
     if len(records) < 2:
         raise ValueError(f"a seed spread needs at least two runs, got {len(records)}")
@@ -56,16 +67,16 @@ def spread(records: Sequence[Record], k: float = K_SD) -> dict[str, dict[str, An
             "seeds": [r.seeds[0] for r in records],
             "values": values,
             "sd": sd,
-            "tol": k * sd,
+            "tol": tolerance(sd, len(finite)),
         }
     return out
 
 
-def write_spread(records: Sequence[Record], path: str | os.PathLike, k: float = K_SD) -> Path:
+def write_spread(records: Sequence[Record], path: str | os.PathLike) -> Path:
     """Write :func:`spread` of ``records`` to ``path`` as JSON and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"chapter": records[0].chapter, "scale": records[0].scale, "k_sd": k, "metrics": spread(records, k)}
+    body = {"chapter": records[0].chapter, "scale": records[0].scale, "level": LEVEL, "metrics": spread(records)}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, indent=2) + "\n")
     os.replace(tmp, path)
@@ -95,7 +106,7 @@ def compare(fresh: Record, committed: Record, tolerances: Mapping[str, float]) -
         if not abs(got - m.ours) <= tol:
             problems.append(
                 f"{committed.chapter}: {m.name!r} = {got:.6g}, committed {m.ours:.6g}, "
-                f"beyond the tolerance {tol:.3g} ({K_SD:g} seed sd)"
+                f"beyond the tolerance {tol:.3g} ({100 * LEVEL:g} % bound from the seed spread)"
             )
     return problems
 
@@ -118,7 +129,8 @@ def compare_dirs(fresh_dir: str | os.PathLike, committed_dir: str | os.PathLike)
         if not spread_path.exists():
             problems.append(f"{path.stem}: no seed spread {spread_path}: run tools/seed_spread.py")
             continue
-        tolerances = {k: v["tol"] for k, v in json.loads(spread_path.read_text())["metrics"].items()}
+        entries = json.loads(spread_path.read_text())["metrics"].items()
+        tolerances = {k: tolerance(v["sd"], sum(map(math.isfinite, v["values"]))) for k, v in entries}
         problems += compare(load_record(path), load_record(committed_path), tolerances)
     return len(fresh_paths), problems
 

@@ -27,7 +27,8 @@ def test_spread_is_k_sample_sd_and_leaves_timings_out(tmp_path):
     assert set(out) == {"acc", "loss"}  # the timing metric is never compared
     assert out["acc"]["seeds"] == [0, 100, 200]
     assert out["acc"]["sd"] == pytest.approx(0.02)  # sample sd of 0.80, 0.82, 0.84
-    assert out["acc"]["tol"] == pytest.approx(3 * 0.02)
+    # 99 % prediction bound of the difference of two runs: t(0.995, 2) * sqrt(2) * sd = 9.925 * 1.414 * 0.02
+    assert out["acc"]["tol"] == pytest.approx(9.9248 * math.sqrt(2) * 0.02, rel=1e-4)
     assert out["loss"]["sd"] == 0.0
     with pytest.raises(ValueError, match="at least two"):
         regression.spread(recs[:1])
@@ -55,7 +56,7 @@ def test_compare_dirs_needs_committed_record_and_spread(tmp_path):
     assert "no seed spread" in regression.compare_dirs(tmp_path / "runs" / "0", committed_dir)[1][0]
     path = regression.write_spread(recs, committed_dir / "spread" / "ch00_smoke.json")
     body = json.loads(path.read_text())
-    assert body["k_sd"] == regression.K_SD and math.isclose(body["metrics"]["acc"]["sd"], 0.1 / math.sqrt(2))
+    assert body["level"] == regression.LEVEL and math.isclose(body["metrics"]["acc"]["sd"], 0.1 / math.sqrt(2))
     fresh_dir.mkdir()
     (fresh_dir / "ch00_smoke.json").write_text((tmp_path / "runs" / "100" / "ch00_smoke.json").read_text())
-    assert regression.compare_dirs(fresh_dir, committed_dir) == (1, [])  # 0.1 apart, tolerance 0.21
+    assert regression.compare_dirs(fresh_dir, committed_dir) == (1, [])  # 0.1 apart, bound 63.66 * 0.1
