@@ -19,7 +19,6 @@ Build: ``_config.yml`` lists this module under ``sphinx: extra_extensions``; :fu
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
@@ -29,6 +28,7 @@ from typing import Any
 
 import nbformat
 
+from iclr22lib import pipeline
 from iclr22lib.core import scoreboard
 from iclr22lib.core.results import Record, load_record, load_records
 
@@ -52,17 +52,7 @@ def _tags(cell: nbformat.NotebookNode) -> list[str]:
 
 def cell_assignments(nb: nbformat.NotebookNode, tag: str) -> dict[str, Any]:
     """The literal ``NAME = value`` assignments of the first cell tagged ``tag`` (empty if none)."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and tag in cell.metadata.get("tags", []):
-            out = {}
-            for node in ast.parse(cell.source).body:
-                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                    try:
-                        out[node.targets[0].id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        continue
-            return out
-    return {}
+    return pipeline.tagged_assignments(nb, tag) or {}
 
 
 def run_scale(nb: nbformat.NotebookNode) -> str:

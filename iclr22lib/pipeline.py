@@ -111,20 +111,31 @@ def to_notebook(source: str | os.PathLike) -> nbformat.NotebookNode:
 
 
 def _literal_assignments(source: str) -> dict[str, Any]:
-    tree = ast.parse(source)
-    return {
-        node.targets[0].id: ast.literal_eval(node.value)
-        for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-    }
+    """``NAME = literal`` assignments of a cell's source; assignments of anything else are skipped."""
+    out = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return out
+
+
+def tagged_assignments(nb: nbformat.NotebookNode, tag: str) -> dict[str, Any] | None:
+    """The literal assignments of the first code cell tagged ``tag``, or None when there is none."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and tag in cell.metadata.get("tags", []):
+            return _literal_assignments(cell.source)
+    return None
 
 
 def parameter_names(nb: nbformat.NotebookNode) -> dict[str, Any]:
     """The literal assignments of the cell tagged ``parameters``: ``{"SCALE": "smoke", ...}``."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-            return _literal_assignments(cell.source)
-    raise PipelineError("the chapter has no cell tagged 'parameters'")
+    found = tagged_assignments(nb, "parameters")
+    if found is None:
+        raise PipelineError("the chapter has no cell tagged 'parameters'")
+    return found
 
 
 def source_parameters(source: str | os.PathLike) -> dict[str, Any]:
