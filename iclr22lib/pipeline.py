@@ -1,7 +1,7 @@
 """The book's pipeline: ``notebooks/chNN_slug.py`` → Jupytext → Papermill → executed, cleaned ``.ipynb``.
 
 Chapters are found by file name; each names the config module whose ``config()`` validates its
-parameters (:data:`CONFIG_MODULES`), so bad parameters are refused before a kernel starts, and
+parameters (:func:`config_modules`), so bad parameters are refused before a kernel starts, and
 at once: the config modules import no torch, and nbformat, Jupytext and Papermill are imported
 only by the functions that need them.
 Executed notebooks are stripped of volatile metadata (Papermill's timings, execution stamps) so
@@ -11,8 +11,11 @@ that they diff cleanly; a *golden* is stale when its code cells differ from its 
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
+import importlib.util
 import os
+import pkgutil
 import re
 import shutil
 import tempfile
@@ -25,21 +28,6 @@ from iclr22lib.core.config import ConfigError
 if TYPE_CHECKING:
     import nbformat
 
-#: chapter id → the chapter's config module (no torch), which exposes ``PRESETS`` and
-#: ``config(scale, seed=, device=, **knobs)``.
-CONFIG_MODULES = {
-    "ch00": "iclr22lib.prologue.config",
-    "ch01": "iclr22lib.coldbrew.config",
-    "ch02": "iclr22lib.giant.config",
-    "ch03": "iclr22lib.grda.config",
-    "ch04": "iclr22lib.rim.config",
-    "ch05": "iclr22lib.psagan.config",
-    "ch06": "iclr22lib.deepaa.config",
-    "ch07": "iclr22lib.transencoder.config",
-    "ch08": "iclr22lib.diva.config",
-    "ch09": "iclr22lib.indomain.config",
-    "ch10": "iclr22lib.trajattr.config",
-}
 _CHAPTER_RE = re.compile(r"^(ch\d\d)_[a-z0-9_]+$")
 _BASE_PARAMETERS = {"SCALE": "scale", "SEED": "seed", "DEVICE": "device"}
 _PARAMETERS_CELL = re.compile(r"^# %%.*\btags=\[[^\]]*[\"']parameters[\"']")
@@ -53,9 +41,29 @@ class UsageError(PipelineError):
     """The request itself is wrong: an unknown chapter or data set, or no book where one was looked for."""
 
 
+@functools.cache
+def config_modules() -> dict[str, str]:
+    """Chapter id → its config module, found by discovery: every ``iclr22lib.<package>.config`` whose
+    ``config`` is a :class:`~iclr22lib.core.config.ChapterConfig` (these modules import no torch)."""
+    import iclr22lib
+    from iclr22lib.core.config import ChapterConfig
+
+    found: dict[str, str] = {}
+    for info in pkgutil.iter_modules(iclr22lib.__path__):
+        name = f"iclr22lib.{info.name}.config"
+        if not info.ispkg or importlib.util.find_spec(name) is None:
+            continue
+        factory = getattr(importlib.import_module(name), "config", None)
+        if isinstance(factory, ChapterConfig):
+            if factory.chapter in found:
+                raise PipelineError(f"{found[factory.chapter]} and {name} both configure {factory.chapter}")
+            found[factory.chapter] = name
+    return dict(sorted(found.items()))
+
+
 def package(chapter: str) -> str:
     """The library package of a chapter: ``"ch02"`` → ``"iclr22lib.giant"``."""
-    return CONFIG_MODULES[chapter].rsplit(".", 1)[0]
+    return config_modules()[chapter].rsplit(".", 1)[0]
 
 
 def book_root(start: str | os.PathLike | None = None) -> Path:
@@ -169,7 +177,8 @@ def validate_parameters(chapter: str, defaults: Mapping[str, Any], params: Mappi
     scale is checked first, then the names, then ``config()`` itself, which checks every value before
     it imports torch.
     """
-    module = importlib.import_module(CONFIG_MODULES[chapter]) if chapter in CONFIG_MODULES else None
+    modules = config_modules()
+    module = importlib.import_module(modules[chapter]) if chapter in modules else None
     merged = {**defaults, **params}
     scale = merged.get("SCALE", "smoke")
     if module is not None and (not isinstance(scale, str) or scale not in module.PRESETS):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: The values of the ``datasets`` knob and the graphs each one runs on.
 DATASET_CHOICES = {"cora": ("cora",), "citeseer": ("citeseer",), "cora+citeseer": ("cora", "citeseer")}
@@ -101,22 +101,6 @@ FULL = ColdBrewConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> ColdBrewConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch01", check=_check,
-    )
 
 
 def _check(cfg: ColdBrewConfig) -> None:
@@ -173,3 +157,6 @@ OFFICIAL_RUN_CORA = {
 
 #: Group sizes of the official code's rule (research notes §2.2): (isolated, tail, head).
 OFFICIAL_GROUP_SIZES = {"cora": (534, 534, 286), "citeseer": (689, 690, 339)}
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch01", PRESETS, check=_check)

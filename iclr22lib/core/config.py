@@ -200,3 +200,26 @@ def resolve(
     cfg = dataclasses.replace(cfg, device=str(dev))
     seed_everything(seed)
     return cfg
+
+
+class ChapterConfig(typing.Generic[C]):
+    """A chapter's ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)``.
+
+    Calling it validates the notebook's parameters against ``presets`` with :func:`resolve`, seeds
+    everything and returns the chapter's config; ``chapter`` is the id the pipeline finds it by.
+    """
+
+    def __init__(self, chapter: str, presets: Mapping[str, C], check: Callable[[C], None] | None = None):
+        self.chapter, self.presets, self.check = chapter, presets, check
+        self.__doc__ = f"Validate {chapter}'s parameters, seed everything and return its config (a knob given as None keeps the scale's preset value)."
+
+    def __call__(
+        self, scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs: Any
+    ) -> C:
+        return resolve(
+            self.presets, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
+            chapter=self.chapter, check=self.check,
+        )
+
+    def __repr__(self) -> str:
+        return f"<config of {self.chapter}: scales {', '.join(self.presets)}>"

@@ -129,3 +129,18 @@ def row_normalize(x: torch.Tensor) -> torch.Tensor:
     """Scale each row of a non-negative [N, F] feature matrix to sum 1 (all-zero rows stay zero)."""
     sums = x.sum(dim=1, keepdim=True)
     return x / sums.clamp_min(torch.finfo(x.dtype).tiny)
+
+
+def sparse_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Inverted dropout on the stored entries of a sparse COO ``x`` [N, F] (a dense ``x`` gets
+    ``F.dropout``): each entry is kept with probability ``1 - p`` and scaled by ``1 / (1 - p)``.
+    The mask thresholds uniform numbers, several times faster on a CPU than ``bernoulli_``."""
+    if not x.is_sparse:
+        return torch.nn.functional.dropout(x, p, training)
+    if not training or p <= 0:
+        return x
+    x = x.coalesce()
+    keep = torch.rand(x.values().shape, device=x.device) >= p
+    return torch.sparse_coo_tensor(
+        x.indices(), x.values() * keep / (1.0 - p), x.shape, is_coalesced=True, check_invariants=False
+    )

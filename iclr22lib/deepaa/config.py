@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 OFFICIAL = ("cifar_1", "cifar_2")
 
@@ -73,17 +73,6 @@ FULL = DeepAAConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(
-    scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs
-) -> DeepAAConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch06", check=_check,
-    )
 
 
 def _check(cfg: DeepAAConfig) -> None:
@@ -94,3 +83,6 @@ def _check(cfg: DeepAAConfig) -> None:
             f"pretrain_per_class + search_per_class + val_per_class = {used}, but the staged CIFAR-10 subset "
             "has 2000 train images per class"
         )
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch06", PRESETS, check=_check)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: Losses on the leave-one-out predictions (:mod:`iclr22lib.diva.ridge`).
 LOSSES = ("mse", "ce")
@@ -75,22 +75,6 @@ FULL = DivaConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> DivaConfig:
-    """Validate the notebook's parameters, seed everything and return chapter 8's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch08", check=_check,
-    )
 
 
 def _check(cfg: DivaConfig) -> None:
@@ -131,3 +115,6 @@ PAPER_TABLE1 = {
     "Stanford Cars": (58.91, 56.31, 75.87, 83.09),
     "Caltech-256": (23.98, 21.29, 37.52, 58.44),
 }  # dataset: (uniform, DIVA Reweight, Chang et al., Ren et al.)
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch08", PRESETS, check=_check)

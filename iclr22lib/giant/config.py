@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: Downstream node classifiers (:func:`iclr22lib.giant.downstream.fit_classifier`).
 MODELS = ("mlp", "gcn", "sage", "sgc")
@@ -91,17 +91,6 @@ FULL = GiantConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(
-    scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs
-) -> GiantConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch02", check=_check,
-    )
 
 
 def _check(cfg: GiantConfig) -> None:
@@ -116,3 +105,6 @@ def _check(cfg: GiantConfig) -> None:
         grid = getattr(cfg, name)
         if not grid or any(not 1e-7 <= lr <= 1.0 for lr in grid):
             raise ConfigError(f"{name}={grid!r}: give one or more learning rates in [1e-7, 1]")
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch02", PRESETS, check=_check)

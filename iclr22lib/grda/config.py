@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: Methods the trainer knows, in the order the chapter shows them.
 METHODS = ("source_only", "dann", "adda", "cdann", "mdd", "grda")
@@ -79,25 +79,6 @@ FULL = GRDAConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> GRDAConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value; ``methods="preset"`` does the same for the
-    method list (smoke: Source-Only, DANN, GRDA; full: all six).
-    """
-    if knobs.get("methods") == "preset":
-        knobs = {**knobs, "methods": None}
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch03", check=_check,
-    )
 
 
 def _check(cfg: GRDAConfig) -> None:
@@ -148,3 +129,6 @@ PAPER_ACCURACY = {
 
 #: The margin (accuracy, 0-1) by which the chapter claims GRDA beats Source-Only on the targets.
 MIN_GAIN = 0.10
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch03", PRESETS, check=_check)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: The four split kinds (:func:`iclr22lib.indomain.grid.make_split`).
 SPLITS = ("random", "composition", "interpolation", "extrapolation")
@@ -47,14 +47,6 @@ FULL = InDomainConfig(scale="full")
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False,
-           **knobs) -> InDomainConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-                   chapter="ch09", check=_check)
 
 
 def _check(cfg: InDomainConfig) -> None:
@@ -68,3 +60,6 @@ def _check(cfg: InDomainConfig) -> None:
 
 #: Best extrapolation R² on dSprites in the official benchmark README's leaderboard (PCL, DenseNet-121).
 README_DSPRITES_EXTRAPOLATION = {"PCL": 0.667, "DenseNet121": 0.644}
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch09", PRESETS, check=_check)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iclr22lib.core.claims import Claim
-from iclr22lib.core.config import RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, RunConfig, knob
 from iclr22lib.core.data import PLANETOID
 
 
@@ -31,18 +31,6 @@ FULL = PrologueConfig(scale="full", n_seeds=20, epochs=1000)
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> PrologueConfig:
-    """Validate the notebook's parameters, seed everything and return the prologue's config."""
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs, chapter="ch00"
-    )
 
 
 #: Published statistics of the Planetoid graphs: (nodes, undirected edges, features, classes),
@@ -68,3 +56,6 @@ def claim(dataset: str) -> Claim:
         threshold=MIN_GAP[dataset],
         threshold_source="this chapter's own margin (Kipf & Welling 2017 report no MLP on this split)",
     )
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch00", PRESETS)

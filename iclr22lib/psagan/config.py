@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: Data sets the chapter can train on (both are in the core registry).
 DATASETS = ("m4_hourly", "exchange_rate")
@@ -151,22 +151,6 @@ def n_stages(window: int) -> int:
     return window.bit_length() - 3
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> PsaganConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value (so one notebook default serves both scales).
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch05", check=_check,
-    )
 
 
 def _check(cfg: PsaganConfig) -> None:
@@ -187,3 +171,6 @@ def _check(cfg: PsaganConfig) -> None:
     for name in cfg.task_models:
         if name not in models:
             raise ConfigError(f"task_models={cfg.task_models!r}: {name!r} is not one of {', '.join(models)}")
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch05", PRESETS, check=_check)

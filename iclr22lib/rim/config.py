@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 
 @dataclass(frozen=True)
@@ -65,22 +65,6 @@ def mark_model_names(cfg: RimConfig) -> tuple[str, ...]:
     return ("gru", "transformer") if cfg.mark_models == "both" else (cfg.mark_models,)
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> RimConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch04", check=_check,
-    )
 
 
 def _check(cfg: RimConfig) -> None:
@@ -89,3 +73,6 @@ def _check(cfg: RimConfig) -> None:
         raise ConfigError(f"mults={cfg.mults!r} must be a non-empty tuple of numbers >= 0")
     if cfg.hidden % cfg.heads:
         raise ConfigError(f"hidden={cfg.hidden} must be divisible by heads={cfg.heads}")
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch04", PRESETS, check=_check)

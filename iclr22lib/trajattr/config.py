@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: The five leave-one-scene-out benchmark splits of ETH/UCY.
 ETH_SCENES = ("eth", "hotel", "univ", "zara1", "zara2")
@@ -86,22 +86,6 @@ def eth_scene_list(cfg: TrajAttrConfig) -> tuple[str, ...]:
     return ETH_SCENES if cfg.eth_scenes == "all" else (cfg.eth_scenes,)
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> TrajAttrConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch10", check=_check,
-    )
 
 
 def _check(cfg: TrajAttrConfig) -> None:
@@ -111,3 +95,6 @@ def _check(cfg: TrajAttrConfig) -> None:
             f"eval_every={cfg.eval_every} is larger than train_steps={cfg.train_steps}; "
             "the model would never be checked on validation data"
         )
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch10", PRESETS, check=_check)

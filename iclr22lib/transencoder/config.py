@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iclr22lib.core.config import ConfigError, RunConfig, knob, resolve
+from iclr22lib.core.config import ChapterConfig, ConfigError, RunConfig, knob
 
 #: The registered data set holding the pretrained sentence encoder (start (a)).
 MINILM = "all-MiniLM-L6-v2-fp16"
@@ -151,22 +151,6 @@ def cycle_settings(cfg: TransEncoderConfig, start: str) -> CycleSettings:
     )
 
 
-def config(
-    scale: str = "smoke",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    allow_cpu_full: bool = False,
-    **knobs,
-) -> TransEncoderConfig:
-    """Validate the notebook's parameters, seed everything and return the chapter's config.
-
-    A knob given as ``None`` keeps the scale's preset value.
-    """
-    return resolve(
-        PRESETS, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-        chapter="ch07", check=_check,
-    )
 
 
 def _check(cfg: TransEncoderConfig) -> None:
@@ -175,3 +159,6 @@ def _check(cfg: TransEncoderConfig) -> None:
         raise ConfigError("mutual=True distils the two starts into each other; it needs starts='both'")
     if cfg.tiny_hidden % cfg.tiny_heads:
         raise ConfigError(f"tiny_hidden={cfg.tiny_hidden} must be a multiple of tiny_heads={cfg.tiny_heads}")
+
+#: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
+config = ChapterConfig("ch07", PRESETS, check=_check)

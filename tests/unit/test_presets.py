@@ -37,7 +37,7 @@ def defaults(chapter: str) -> dict:
 
 def resolved(chapter: str, scale: str, **override):
     params = {**defaults(chapter), **override, "SCALE": scale}
-    module = importlib.import_module(pipeline.CONFIG_MODULES[chapter])
+    module = importlib.import_module(pipeline.config_modules()[chapter])
     knobs = {k.lower(): v for k, v in params.items() if k not in BASE}
     cfg = module.config(scale, seed=params["SEED"], device=params["DEVICE"], allow_cpu_full=True, **knobs)
     return module, cfg
