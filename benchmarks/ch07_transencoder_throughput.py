@@ -24,18 +24,14 @@ import torch.nn.functional as F
 
 from iclr22lib import transencoder as te
 from iclr22lib.core.data import fetch
+from iclr22lib.core.timing import seconds_per_call
 
 OFFICIAL = {"bi labels": 315.0, "cross labels": 220.0, "bi train": 0.44, "cross train": 1.43}
 
 
 def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    """Best wall time of ``repeat`` calls, and the last result."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+    """Mean wall seconds of ``repeat`` calls (torch.utils.benchmark, after its warm-up), and one result."""
+    return seconds_per_call(fn, repeat, clock="wall"), fn()
 
 
 def main() -> None:

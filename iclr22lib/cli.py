@@ -69,7 +69,7 @@ def _run_many(root: Path, chapters: list[str], params: dict, out_dir: Path, jobs
     os.environ["ICLR22LIB_DATA"] = str(data.data_root().resolve())  # the kernel runs in another folder
     if jobs > 1:  # set once, before any kernel starts: every kernel inherits the same environment
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
-        os.environ["ICLR22LIB_QUIET"] = "1"
+        os.environ["TQDM_DISABLE"] = "1"
 
     def run(item: tuple[str, Path]) -> Path:
         key, source = item

@@ -222,8 +222,8 @@ def execute(
         src = Path(tmp) / "input.ipynb"
         nbformat.write(to_notebook(source), src)
         done = Path(tmp) / "output.ipynb"
-        env_before = os.environ.get("ICLR22LIB_QUIET")
-        os.environ["ICLR22LIB_QUIET"] = "1"  # the kernel inherits it: no progress bars in stored outputs
+        env_before = os.environ.get("TQDM_DISABLE")
+        os.environ["TQDM_DISABLE"] = "1"  # the kernel inherits it: no progress bars in stored outputs
         try:
             papermill.execute_notebook(
                 str(src),
@@ -240,9 +240,9 @@ def execute(
             ) from None
         finally:
             if env_before is None:
-                os.environ.pop("ICLR22LIB_QUIET", None)
+                os.environ.pop("TQDM_DISABLE", None)
             else:
-                os.environ["ICLR22LIB_QUIET"] = env_before
+                os.environ["TQDM_DISABLE"] = env_before
         nb = strip_volatile(nbformat.read(done, as_version=4))
         nbformat.write(nb, done)
         shutil.move(done, output)

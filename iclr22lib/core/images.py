@@ -102,14 +102,3 @@ def load_cifar10_jpeg(
                 xs.append(np.asarray(img, dtype=np.uint8))
             ys.extend([label] * len(chosen))
     return np.stack(xs), np.asarray(ys, dtype=np.int64)
-
-
-def class_counts(split: str, root: str | os.PathLike | None = None) -> dict[str, int]:
-    """Number of JPEG members per class folder in a split's archive (no decoding)."""
-    archive, _ = CIFAR10_ARCHIVES[split]
-    path = fetch(DATASET, root, files=[archive]) / archive
-    counts: dict[str, int] = {}
-    for name in _members(str(path)):
-        cls = name.split("/")[1]
-        counts[cls] = counts.get(cls, 0) + 1
-    return counts

@@ -1,9 +1,12 @@
-"""Progress bars that show in a terminal or JupyterLab and stay quiet in CI and batch runs."""
+"""Progress bars that show in a terminal or JupyterLab and stay quiet in CI and batch runs.
+
+Quiet is tqdm's own: ``disable=None`` hides a bar when the stream is no terminal, and the environment
+variable ``TQDM_DISABLE=1`` (set by the book's Papermill runs and by ``CI``) hides every bar.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -11,15 +14,10 @@ from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
-
-def quiet() -> bool:
-    """True in CI (``CI`` set), when ``ICLR22LIB_QUIET=1`` (set by the book's batch runs), or with no terminal."""
-    if os.environ.get("ICLR22LIB_QUIET", "") not in ("", "0") or os.environ.get("CI"):
-        return True
-    in_kernel = "ipykernel" in sys.modules
-    return not (in_kernel or sys.stderr.isatty())
+if os.environ.get("CI"):
+    os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 def progress(iterable: Iterable[T], desc: str = "", total: int | None = None, **kwargs) -> Iterable[T]:
-    """Wrap ``iterable`` in a tqdm bar unless :func:`quiet`; extra keywords go to tqdm."""
-    return tqdm(iterable, desc=desc, total=total, disable=quiet(), leave=False, **kwargs)
+    """Wrap ``iterable`` in a tqdm bar (quiet as the module docstring says); extra keywords go to tqdm."""
+    return tqdm(iterable, desc=desc, total=total, disable=None, leave=False, **kwargs)

@@ -28,7 +28,7 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
-    def to(self, device) -> Split:
+    def to(self, device: torch.device | str) -> Split:
         return Split(self.x.to(device), self.y.to(device))
 
 
@@ -41,7 +41,7 @@ class Splits:
     test: Split
 
 
-def _load(split: str, per_class: int, offset: int, root) -> Split:
+def _load(split: str, per_class: int, offset: int, root: str | os.PathLike | None) -> Split:
     x, y = load_cifar10_jpeg(split, per_class=per_class, offset=offset, root=root)
     return Split(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(y))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from iclr22lib.core.data import fetch
 from iclr22lib.core.progress import progress
+from iclr22lib.core.stats import mean_sd
 from iclr22lib.deepaa.config import DeepAAConfig
 from iclr22lib.deepaa.data import Splits, load_splits
 from iclr22lib.deepaa.models import build_model
@@ -46,7 +46,7 @@ def pretrain(
 
 
 def search(
-    cfg: DeepAAConfig, model: torch.nn.Module, data: Splits, space: ChoiceSpace, **over
+    cfg: DeepAAConfig, model: torch.nn.Module, data: Splits, space: ChoiceSpace, **over: object
 ) -> SearchResult:
     """Run the layer-by-layer search with the config's settings (``over`` overrides keyword arguments)."""
     kw = dict(
@@ -72,10 +72,12 @@ class Evaluation:
     seconds: dict[str, list[float]] = field(default_factory=dict)
 
     def mean(self, name: str) -> float:
-        return float(np.mean(self.acc[name]))
+        """Mean test accuracy of policy ``name`` over its seeds."""
+        return mean_sd(self.acc[name])[0]
 
     def std(self, name: str) -> float:
-        return float(np.std(self.acc[name], ddof=1)) if len(self.acc[name]) > 1 else 0.0
+        """Sample standard deviation (ddof 1) of its test accuracy over seeds; 0 for one seed."""
+        return mean_sd(self.acc[name], ddof=1)[1]
 
 
 def evaluate_policies(
@@ -99,4 +101,5 @@ def evaluate_policies(
 
 
 def space_of(cfg: DeepAAConfig) -> ChoiceSpace:
+    """The choice space of the config's ``l_mags`` magnitude bins."""
     return build_space(cfg.l_mags)

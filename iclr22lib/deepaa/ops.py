@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from torch import Generator, Tensor
 
 from iclr22lib.deepaa.space import OP_NAMES, SIGNED_OPS
 
@@ -22,10 +23,10 @@ FILL = (125.0, 123.0, 114.0)
 CUTOUT_SIZE = 16
 CROP_PAD = 4
 
-Op = Callable[[torch.Tensor, torch.Tensor, torch.Generator | None], torch.Tensor]
+Op = Callable[[Tensor, Tensor, Generator | None], Tensor]
 
 
-def affine_nearest(x: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
+def affine_nearest(x: Tensor, mat: Tensor) -> Tensor:
     """PIL ``AFFINE`` transform, nearest neighbour, fill 0.
 
     Output pixel (column i, row j) reads the input at ``floor(a(i+.5) + b(j+.5) + c)``,
@@ -49,7 +50,7 @@ def affine_nearest(x: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
             out[~scale_only] = affine_nearest(x[~scale_only], mat[~scale_only])
             return out
 
-        def fix(v):
+        def fix(v: Tensor) -> Tensor:
             return torch.floor(v * 65536.0 + 0.5).long()
 
         il = torch.arange(w, device=x.device)[None, None, :]
@@ -62,7 +63,7 @@ def affine_nearest(x: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
     return out * inside[:, None].to(x.dtype)
 
 
-def _mat(n: int, device, **entries: torch.Tensor | float) -> torch.Tensor:
+def _mat(n: int, device: torch.device, **entries: Tensor | float) -> Tensor:
     m = torch.zeros(n, 6, dtype=torch.float64, device=device)
     m[:, 0] = 1.0
     m[:, 4] = 1.0
@@ -71,23 +72,27 @@ def _mat(n: int, device, **entries: torch.Tensor | float) -> torch.Tensor:
     return m
 
 
-def shear_x(x, v, gen=None):
+def shear_x(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """Shear along x: column i reads ``i + v j`` (``v`` [N] the shear factor)."""
     return affine_nearest(x, _mat(len(x), x.device, b=v))
 
 
-def shear_y(x, v, gen=None):
+def shear_y(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """Shear along y: row j reads ``j + v i`` (``v`` [N] the shear factor)."""
     return affine_nearest(x, _mat(len(x), x.device, d=v))
 
 
-def translate_x(x, v, gen=None):
+def translate_x(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """Shift along x by ``v`` [N] times the width (fill 0)."""
     return affine_nearest(x, _mat(len(x), x.device, c=v * x.shape[-1]))
 
 
-def translate_y(x, v, gen=None):
+def translate_y(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """Shift along y by ``v`` [N] times the height (fill 0)."""
     return affine_nearest(x, _mat(len(x), x.device, f=v * x.shape[-2]))
 
 
-def rotate(x, v, gen=None):
+def rotate(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
     """Counter-clockwise by ``v`` degrees about the image centre (``PIL.Image.rotate``)."""
     h, w = x.shape[-2:]
     t = -torch.deg2rad(v.to(torch.float64))
@@ -98,14 +103,14 @@ def rotate(x, v, gen=None):
     return affine_nearest(x, torch.stack([cos, sin, c, -sin, cos, f], 1))
 
 
-def grey(x: torch.Tensor) -> torch.Tensor:
+def grey(x: Tensor) -> Tensor:
     """Pillow's RGB -> L conversion, (N,3,H,W) -> (N,1,H,W): ``(19595 R + 38470 G + 7471 B + 2^15) >> 16``."""
     w = torch.tensor([19595.0, 38470.0, 7471.0], dtype=torch.float64, device=x.device)
     s = (x.to(torch.float64) * w[None, :, None, None]).sum(1, keepdim=True)
     return torch.floor((s + 32768.0) / 65536.0).to(x.dtype)
 
 
-def blend(degenerate: torch.Tensor, x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+def blend(degenerate: Tensor, x: Tensor, f: Tensor) -> Tensor:
     """``PIL.Image.blend(degenerate, x, f)``: ``trunc(clip(d + f (x - d), 0, 255))`` in float32."""
     f = f.to(torch.float32).reshape(-1, 1, 1, 1)
     d = degenerate.to(torch.float32)
@@ -113,21 +118,24 @@ def blend(degenerate: torch.Tensor, x: torch.Tensor, f: torch.Tensor) -> torch.T
     return torch.floor(out.clamp(0.0, 255.0)).to(x.dtype)
 
 
-def contrast(x, v, gen=None):
+def contrast(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """``ImageEnhance.Contrast``: blend with the rounded mean grey level, factor ``v`` [N]."""
     g = grey(x).to(torch.float64)
     m = torch.floor(g.mean((1, 2, 3), keepdim=True) + 0.5)
     return blend(m.expand_as(x), x, v)
 
 
-def color(x, v, gen=None):
+def color(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """``ImageEnhance.Color``: blend with the grey image, factor ``v`` [N]."""
     return blend(grey(x).expand_as(x), x, v)
 
 
-def brightness(x, v, gen=None):
+def brightness(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """``ImageEnhance.Brightness``: blend with black, factor ``v`` [N]."""
     return blend(torch.zeros_like(x), x, v)
 
 
-def smooth(x: torch.Tensor) -> torch.Tensor:
+def smooth(x: Tensor) -> Tensor:
     """``ImageFilter.SMOOTH`` (3x3 kernel [[1,1,1],[1,5,1],[1,1,1]]/13, rounded); border pixels unchanged."""
     k = torch.ones(3, 3, dtype=torch.float32, device=x.device)
     k[1, 1] = 5.0
@@ -138,18 +146,19 @@ def smooth(x: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def sharpness(x, v, gen=None):
+def sharpness(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """``ImageEnhance.Sharpness``: blend with :func:`smooth`, factor ``v`` [N]."""
     return blend(smooth(x), x, v)
 
 
-def _lut(x: torch.Tensor, lut: torch.Tensor) -> torch.Tensor:
+def _lut(x: Tensor, lut: Tensor) -> Tensor:
     """Apply a per-image, per-channel lookup table ``lut`` (N, 3, 256) to integer-valued ``x``."""
     n, ch, h, w = x.shape
     idx = x.reshape(n, ch, h * w).long().clamp(0, 255)
     return lut.to(x.dtype).gather(2, idx).reshape(n, ch, h, w)
 
 
-def autocontrast(x, v=None, gen=None):
+def autocontrast(x: Tensor, v: Tensor | None = None, gen: Generator | None = None) -> Tensor:
     """Per channel, map [min, max] linearly onto [0, 255] (``ImageOps.autocontrast``, cutoff 0)."""
     lo = x.amin((2, 3), keepdim=True).to(torch.float64)
     hi = x.amax((2, 3), keepdim=True).to(torch.float64)
@@ -158,11 +167,12 @@ def autocontrast(x, v=None, gen=None):
     return torch.where(hi > lo, out, x.to(torch.float64)).to(x.dtype)
 
 
-def invert(x, v=None, gen=None):
+def invert(x: Tensor, v: Tensor | None = None, gen: Generator | None = None) -> Tensor:
+    """``ImageOps.invert``: ``255 - x``."""
     return 255.0 - x
 
 
-def equalize(x, v=None, gen=None):
+def equalize(x: Tensor, v: Tensor | None = None, gen: Generator | None = None) -> Tensor:
     """``ImageOps.equalize`` per channel: ``lut[v] = (step // 2 + #{pixels < v}) // step``."""
     n, ch, h, w = x.shape
     rows = torch.arange(n * ch, device=x.device)[:, None] * 256
@@ -177,32 +187,37 @@ def equalize(x, v=None, gen=None):
     return _lut(x, lut.reshape(n, ch, 256))
 
 
-def solarize(x, v, gen=None):
+def solarize(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """``ImageOps.solarize``: invert the levels at or above the threshold ``v`` [N]."""
     t = v.to(x.dtype).reshape(-1, 1, 1, 1)
     return torch.where(x < t, x, 255.0 - x)
 
 
-def posterize(x, v, gen=None):
+def posterize(x: Tensor, v: Tensor, gen: Generator | None = None) -> Tensor:
+    """``ImageOps.posterize``: keep the top ``v`` [N] bits (1..8) of every level."""
     bits = v.to(torch.float64).floor().long().clamp(1, 8)
     mask = (~((1 << (8 - bits)) - 1)) & 255
     return (x.long() & mask.reshape(-1, 1, 1, 1)).to(x.dtype)
 
 
-def identity(x, v=None, gen=None):
+def identity(x: Tensor, v: Tensor | None = None, gen: Generator | None = None) -> Tensor:
+    """``x`` unchanged."""
     return x
 
 
-def rand_flip(x, v=None, gen=None):
+def rand_flip(x: Tensor, v: Tensor | None = None, gen: Generator | None = None) -> Tensor:
     """Horizontal flip with probability 1/2 per image."""
     flip = torch.rand(len(x), generator=gen, device="cpu").to(x.device) < 0.5
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
-def _fill(x: torch.Tensor) -> torch.Tensor:
+def _fill(x: Tensor) -> Tensor:
     return torch.tensor(FILL, dtype=x.dtype, device=x.device)[None, :, None, None]
 
 
-def rand_cutout(x, v=None, gen=None, size: int = CUTOUT_SIZE):
+def rand_cutout(
+    x: Tensor, v: Tensor | None = None, gen: Generator | None = None, size: int = CUTOUT_SIZE
+) -> Tensor:
     """A ``size`` x ``size`` square with centre uniform in the image, clipped, filled with :data:`FILL`."""
     n, _, h, w = x.shape
     cy = torch.randint(0, h, (n,), generator=gen).to(x.device)
@@ -216,7 +231,9 @@ def rand_cutout(x, v=None, gen=None, size: int = CUTOUT_SIZE):
     return torch.where(box[:, None], _fill(x).expand_as(x), x)
 
 
-def rand_crop(x, v=None, gen=None, pad: int = CROP_PAD):
+def rand_crop(
+    x: Tensor, v: Tensor | None = None, gen: Generator | None = None, pad: int = CROP_PAD
+) -> Tensor:
     """Pad ``pad`` pixels with :data:`FILL` and take a random crop of the original size."""
     n, ch, h, w = x.shape
     padded = torch.cat([_fill(x).expand(n, ch, h, pad), x, _fill(x).expand(n, ch, h, pad)], 3)
@@ -257,13 +274,13 @@ _SIGNED = torch.tensor([n in SIGNED_OPS for n in OP_NAMES])
 
 
 def apply_ops(
-    x: torch.Tensor,
-    op: torch.Tensor,
-    value: torch.Tensor,
-    gen: torch.Generator | None = None,
+    x: Tensor,
+    op: Tensor,
+    value: Tensor,
+    gen: Generator | None = None,
     *,
     mirror: bool = False,
-) -> torch.Tensor:
+) -> Tensor:
     """Apply operation ``op[i]`` with value ``value[i]`` to image ``x[i]`` for the whole batch.
 
     ``x`` (N,3,H,W) uint8 or float in [0, 255]; ``op`` (N,) long index into ``OP_NAMES``; ``value`` (N,).
@@ -295,9 +312,7 @@ def apply_ops(
     return out.to(dtype) if dtype == torch.uint8 else out
 
 
-def apply_op(
-    x: torch.Tensor, name: str, value: float = 0.0, gen: torch.Generator | None = None
-) -> torch.Tensor:
+def apply_op(x: Tensor, name: str, value: float = 0.0, gen: Generator | None = None) -> Tensor:
     """Apply one named op with one value to every image of a batch (convenience for tests and plots)."""
     if name not in OP_FUNCS:
         raise KeyError(f"unknown operation {name!r}; known: {', '.join(OP_NAMES)}")

@@ -18,7 +18,7 @@ layer's logits maximises ``sum_t r_t softmax(theta)_t``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -48,10 +48,12 @@ class GradientOracle:
         logits = functional_call(self.model, (params, self.buffers), (x.to(dtype),))
         return F.cross_entropy(logits, y, reduction="none")
 
-    def flat(self, tensors) -> torch.Tensor:
+    def flat(self, tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The tensors (e.g. one gradient per parameter) concatenated into one flat vector (P,)."""
         return torch.cat([t.reshape(-1) for t in tensors])
 
     def unflat(self, v: torch.Tensor) -> dict[str, torch.Tensor]:
+        """A flat vector (P,) cut back into one tensor per parameter name, shaped like the parameter."""
         out, i = {}, 0
         for n, s in zip(self.names, self.shapes, strict=True):
             k = int(torch.Size(s).numel())
@@ -107,7 +109,7 @@ class SearchData:
     n_classes: int = 10
 
 
-def _data_point(data: SearchData, n_val: int, gen: torch.Generator):
+def _data_point(data: SearchData, n_val: int, gen: torch.Generator) -> tuple[int, torch.Tensor, torch.Tensor]:
     c = int(torch.randint(data.n_classes, (1,), generator=gen))
     vi = (data.y_val == c).nonzero().flatten()
     si = (data.y_search == c).nonzero().flatten()
@@ -148,7 +150,7 @@ class Adam:
 
     def __init__(
         self, theta: torch.Tensor, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-7
-    ):
+    ) -> None:
         self.theta, self.lr, self.b1, self.b2, self.eps = theta, lr, betas[0], betas[1], eps
         self.m = torch.zeros_like(theta)
         self.v = torch.zeros_like(theta)
@@ -200,8 +202,19 @@ class SearchResult:
     stopped: bool  # True when the last layer converged to Identity (the stopping rule fired)
 
 
-def probe_cos(oracle, data, space, fixed, probs, *, n_points, n_val, n_prev, seed) -> float:
-    """Mean cosine over ``n_points`` fixed data points (same draws for every ``probs``)."""
+def probe_cos(
+    oracle: GradientOracle,
+    data: SearchData,
+    space: ChoiceSpace,
+    fixed: Policy,
+    probs: torch.Tensor,
+    *,
+    n_points: int,
+    n_val: int,
+    n_prev: int,
+    seed: int,
+) -> float:
+    """Mean cosine over ``n_points`` fixed data points (same draws for every layer ``probs`` (T,))."""
     gen = torch.Generator().manual_seed(seed)
     vals = [
         point_terms(oracle, data, space, fixed, probs, n_val=n_val, n_prev=n_prev, gen=gen)[0]

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.deepaa.policy import Policy
 
 
@@ -34,7 +34,7 @@ def train_model(
     n = len(x)
     per_epoch = max(1, math.ceil(n / batch_size))
     total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)  # lr (1 + cos(pi s / total)) / 2
     model.train()
     losses, step = [], 0
     for _ in range(epochs):
@@ -44,13 +44,7 @@ def train_model(
             idx = perm[i * batch_size : (i + 1) * batch_size]
             xb = policy.apply(x[idx], gen)
             loss = F.cross_entropy(model(xb.float()), y[idx])
-            check_finite(loss, step=step)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            sched.step()
-            run += float(loss.detach())
+            run += optimizer_step(opt, loss, clip=5.0, scheduler=sched, step=step)
             step += 1
             if step >= total:
                 break

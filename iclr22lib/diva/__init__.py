@@ -31,7 +31,7 @@ __getattr__, __dir__ = lazy_exports(
             "ren_weights", "reweight",
         ),
         "ridge": (
-            "LOO", "fit", "fit_dual", "loo_derivative", "loo_derivative_autograd", "loo_derivative_kernel",
+            "LOO", "fit", "fit_dual", "loo_derivative", "loo_derivative_kernel",
             "loo_loss", "loo_predictions", "loo_predictions_kernel", "one_hot", "select_lambda",
             "val_derivative",
         ),
@@ -69,7 +69,6 @@ __all__ = [
     "jacobian_features",
     "load_efficientnet_lite0",
     "loo_derivative",
-    "loo_derivative_autograd",
     "loo_derivative_kernel",
     "loo_loss",
     "loo_predictions",

@@ -5,6 +5,7 @@ Each returns plain numbers and tensors; the notebook only prints and plots them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def make_encoder(cfg: DivaConfig, x_fit: np.ndarray) -> Callable[[np.ndarray], t
     return lambda x: (raw(x) - mean) / std
 
 
-def load_features(cfg: DivaConfig, root=None) -> Features:
+def load_features(cfg: DivaConfig, root: str | os.PathLike | None = None) -> Features:
     """Decode the CIFAR-10 subset of ``cfg`` and map it through the frozen backbone ``cfg.backbone``
     (its standardisation, or its patch filters, come from the train images; no label is read)."""
     x_tr, y_tr = load_cifar10_jpeg("train", per_class=cfg.n_train_per_class, root=root)

@@ -8,13 +8,15 @@ after the task images of each class), so the task's labels, clean or noisy, neve
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from iclr22lib.core.images import load_cifar10_jpeg
 from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.diva import procedures as P
 from iclr22lib.diva import ridge
 from iclr22lib.diva.config import DivaConfig
@@ -48,10 +50,7 @@ def pretrain_cnn(
         for idx in torch.randperm(len(x), generator=g).split(batch):
             idx = idx.to(x.device)
             loss = F.cross_entropy(net(x[idx]), y[idx])
-            check_finite(loss, step=f"epoch {epoch}", what="CNN pretraining loss")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            optimizer_step(opt, loss, step=f"epoch {epoch}", what="CNN pretraining loss")
     return net.eval()
 
 
@@ -77,7 +76,7 @@ def select_lambda_kernel(
     return float(grid[int(torch.stack(errs).argmin())])
 
 
-def ntk_noise_run(cfg: DivaConfig, noise: float, seed: int, root=None) -> dict:
+def ntk_noise_run(cfg: DivaConfig, noise: float, seed: int, root: str | os.PathLike | None = None) -> dict:
     """Pretrain the CNN on ``cfg.ntk_pretrain_per_class`` images per class, linearise it, corrupt a share
     ``noise`` of the ``cfg.ntk_per_class``-per-class task labels and rank the task samples by the kernel
     dataset derivative (and, for comparison, by the linearised model's training loss).

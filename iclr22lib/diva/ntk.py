@@ -21,7 +21,7 @@ from torch.func import functional_call, jacrev, vmap
 class SmallCNN(nn.Module):
     """Two 3x3 conv layers (Leaky-ReLU, as LQF uses) and a linear head; input (B, 3, 32, 32) → (B, C)."""
 
-    def __init__(self, n_classes: int = 10, width: int = 16):
+    def __init__(self, n_classes: int = 10, width: int = 16) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(3, width, 3, padding=1),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from sklearn.metrics import roc_auc_score
 
 from iclr22lib.diva import ridge
 
@@ -33,8 +34,16 @@ def corrupt_labels(
     return noisy, mask
 
 
-def error_rate(Z, Y, alpha, lam, Z_test, y_test) -> float:
-    """0-1 error (fraction) on ``(Z_test, y_test)`` of weighted ridge trained with weights ``alpha``."""
+def error_rate(
+    Z: torch.Tensor,
+    Y: torch.Tensor,
+    alpha: torch.Tensor,
+    lam: float,
+    Z_test: torch.Tensor,
+    y_test: torch.Tensor,
+) -> float:
+    """0-1 error (fraction) on ``(Z_test [M, p], y_test [M])`` of weighted ridge trained on ``Z`` [N, p],
+    ``Y`` [N, C] with weights ``alpha`` [N]."""
     keep = alpha > 0  # zero-weight samples do not change the fit; dropping them saves time
     w = ridge.fit(Z[keep], Y[keep], alpha[keep], lam)
     return (Z_test @ w).argmax(1).ne(y_test).double().mean().item()
@@ -100,21 +109,12 @@ def detrimental(grad: torch.Tensor, eps: float = 0.0) -> torch.Tensor:
 
 
 def auc(scores: torch.Tensor, positives: torch.Tensor) -> float:
-    """Area under the ROC curve of ``scores`` [N] for the bool labels ``positives`` [N] (ties count half)."""
-    pos, neg = scores[positives], scores[~positives]
-    if len(pos) == 0 or len(neg) == 0:
+    """Area under the ROC curve of ``scores`` [N] for the bool labels ``positives`` [N] (ties count half;
+    scikit-learn's ``roc_auc_score``)."""
+    n_pos = int(positives.sum())
+    if n_pos == 0 or n_pos == len(positives):
         raise ValueError("AUC needs at least one positive and one negative sample")
-    ranks = torch.empty(len(scores), dtype=torch.float64)
-    order = torch.argsort(scores)
-    sorted_scores = scores[order]
-    ranks[order] = torch.arange(1, len(scores) + 1, dtype=torch.float64)
-    # average the ranks of tied scores
-    _, inverse, counts = torch.unique_consecutive(sorted_scores, return_inverse=True, return_counts=True)
-    ends = torch.cumsum(counts, 0).double()
-    mean_rank = ends - (counts.double() - 1) / 2
-    ranks[order] = mean_rank[inverse]
-    n_pos, n_neg = len(pos), len(neg)
-    return ((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)).item()
+    return float(roc_auc_score(positives.cpu().numpy(), scores.detach().cpu().numpy()))
 
 
 def f1(selected: torch.Tensor, positives: torch.Tensor) -> float:

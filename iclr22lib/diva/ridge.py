@@ -219,11 +219,20 @@ def group_loo_derivative(
     return grad
 
 
-def loo_derivative_autograd(Z, Y, alpha, lam, **kw) -> torch.Tensor:
-    """dL_LOO/dalpha [N] by automatic differentiation through :func:`loo_loss` (a test oracle)."""
-    a = alpha.detach().clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(loo_loss(Z, Y, a, lam, **kw), a)
-    return grad
+def _loo_grad_terms(
+    Y: torch.Tensor,
+    yhat: torch.Tensor,
+    h: torch.Tensor,
+    mask: torch.Tensor | None,
+    loss: str,
+    temperature: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """What both forms of the derivative share: ``r = Y - Yhat`` [N, C], the LOO predictions ``u`` [N, C],
+    ``g_i = m_i dl/du_i`` [N, C] and ``c_i = <g_i, u_i - y_i> / (1 - h_i)`` [N]."""
+    r = Y - yhat
+    u = Y - r / (1 - h)[:, None]
+    g = _weights(mask, len(Y), yhat)[:, None] * _loss_grad(u, Y, loss, temperature)
+    return r, u, g, (g * (u - Y)).sum(1) / (1 - h)
 
 
 def loo_derivative(
@@ -246,12 +255,8 @@ def loo_derivative(
     yhat = A @ ((Z.T * alpha) @ Y)
     g_diag = (A * Z).sum(1)
     h = alpha * g_diag
-    r = Y - yhat
-    u = Y - r / (1 - h)[:, None]
-    g = _weights(mask, len(Y), Z)[:, None] * _loss_grad(u, Y, loss, temperature)
-    gs = g / (1 - h)[:, None]
-    term1 = ((A @ (Z.T @ gs)) * r).sum(1)  # sum_i G_ij <g_i, r_j> / (1 - h_i)
-    c = (g * (u - Y)).sum(1) / (1 - h)
+    r, u, g, c = _loo_grad_terms(Y, yhat, h, mask, loss, temperature)
+    term1 = ((A @ (Z.T @ (g / (1 - h)[:, None]))) * r).sum(1)  # sum_i G_ij <g_i, r_j> / (1 - h_i)
     M = (Z.T * (c * alpha)) @ Z  # sum_i c_i alpha_i z_i z_i^T
     term3 = ((A @ M) * A).sum(1)  # sum_i c_i alpha_i G_ij^2
     return term1 + g_diag * c - term3, LOO(u, yhat, h)
@@ -272,11 +277,8 @@ def loo_derivative_kernel(
     G = _kernel_hat(K, alpha, lam)
     yhat = G @ (alpha[:, None] * Y)
     h = alpha * torch.diagonal(G)
-    r = Y - yhat
-    u = Y - r / (1 - h)[:, None]
-    g = _weights(mask, len(Y), K)[:, None] * _loss_grad(u, Y, loss, temperature)
+    r, u, g, c = _loo_grad_terms(Y, yhat, h, mask, loss, temperature)
     term1 = ((G.T @ (g / (1 - h)[:, None])) * r).sum(1)
-    c = (g * (u - Y)).sum(1) / (1 - h)
     term3 = (G**2).T @ (c * alpha)
     return term1 + torch.diagonal(G) * c - term3, LOO(u, yhat, h)
 

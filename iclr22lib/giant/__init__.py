@@ -6,7 +6,7 @@ Public API: :func:`config` (SMOKE/FULL presets); data (:func:`load_citeseer_text
 :func:`balanced_kmeans_tree`, :class:`LabelTree`, :func:`multiresolution_targets`); encoders
 (:class:`TfidfMLPEncoder`, :class:`TransformerEncoder`, :func:`load_minilm`); XR fine-tuning
 (:func:`train_xr`, :class:`XRSchedule`, :func:`squared_hinge`, :func:`shortlist`, :func:`flat_tree`,
-:func:`precision_at_k`, :func:`train_link_prediction`, tree inference :func:`beam_search`,
+:func:`train_link_prediction`, tree inference :func:`beam_search`,
 :func:`path_scores`, :func:`ranking_precision`); downstream (:func:`fit_classifier`, :class:`Classifier`,
 :func:`scale_sparse`) and the experiment (:func:`build_problem`, :func:`fine_tune`, :func:`svd_features`,
 :func:`concat_features`, :func:`select_on_validation`, :func:`level_precision`, :func:`evaluate_features`).
@@ -42,7 +42,7 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "xr": (
             "Head", "SparseRows", "XRResult", "XRSchedule", "beam_search", "flat_tree", "path_scores",
-            "precision_at_k", "ranking_precision", "shortlist", "squared_hinge", "train_link_prediction",
+            "ranking_precision", "shortlist", "squared_hinge", "train_link_prediction",
             "train_xr",
         ),
     },
@@ -96,7 +96,6 @@ __all__ = [
     "neighbour_targets",
     "path_scores",
     "pifa",
-    "precision_at_k",
     "random_split",
     "ranking_precision",
     "scale_sparse",

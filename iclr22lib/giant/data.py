@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch_geometric.utils import remove_self_loops, to_undirected
 
 from iclr22lib.core.data import DataError, fetch
 
@@ -42,11 +43,8 @@ class TextGraph:
 
 def undirected_edges(src: np.ndarray, dst: np.ndarray, n: int) -> torch.Tensor:
     """Symmetrise, drop self-loops and duplicates: (2, 2|E|) int64 sorted by (source, target)."""
-    a = np.concatenate([src, dst]).astype(np.int64)
-    b = np.concatenate([dst, src]).astype(np.int64)
-    keep = a != b
-    key = np.unique(a[keep] * n + b[keep])
-    return torch.from_numpy(np.stack([key // n, key % n]))
+    edge_index = torch.from_numpy(np.stack([np.asarray(src), np.asarray(dst)]).astype(np.int64))
+    return to_undirected(remove_self_loops(edge_index)[0], num_nodes=n)
 
 
 def load_citeseer_text(root: str | Path | None = None) -> TextGraph:

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import GCNConv, SAGEConv, SGConv
 
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import fit, optimizer_step
 from iclr22lib.giant.config import MODELS
 
 
@@ -23,7 +23,9 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     return x * (torch.rand_like(x) >= p).to(x.dtype) * (1.0 / (1.0 - p))
 
 
-def sparse_csr(crow: torch.Tensor, col: torch.Tensor, vals: torch.Tensor, shape) -> torch.Tensor:
+def sparse_csr(
+    crow: torch.Tensor, col: torch.Tensor, vals: torch.Tensor, shape: tuple[int, int]
+) -> torch.Tensor:
     """A torch sparse CSR tensor, without torch's 'beta feature' warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -35,12 +37,16 @@ class _CSRMatmul(torch.autograd.Function):
     computed as ``(x.T @ g).T`` with ``x.T`` given in CSR form (torch's own CSR backward is ~10x slower)."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, xt: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    def forward(
+        ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, xt: torch.Tensor, w: torch.Tensor
+    ) -> torch.Tensor:
         ctx.xt = xt
         return x @ w.t()
 
     @staticmethod
-    def backward(ctx, g: torch.Tensor):
+    def backward(
+        ctx: torch.autograd.function.FunctionCtx, g: torch.Tensor
+    ) -> tuple[None, None, torch.Tensor]:
         return None, None, (ctx.xt @ g).t()
 
 
@@ -56,7 +62,6 @@ class CSRTranspose:
         self.crow = torch.cat([counts.new_zeros(1), counts.cumsum(0)])
         self.col = rows[self.perm]
         self.shape = (x.shape[1], x.shape[0])
-        self.pattern = cols  # the column-index storage this transpose belongs to
 
     def __call__(self, values: torch.Tensor) -> torch.Tensor:
         return sparse_csr(self.crow, self.col, values[self.perm], self.shape)
@@ -119,7 +124,7 @@ class Classifier(nn.Module):
             a = x.sparse.shape[1]
             xs = self._dropout_csr(x.sparse)
             w = self.l1.weight
-            h = _CSRMatmul.apply(xs, self._transpose(xs)(xs.values()), w[:, :a])
+            h = _CSRMatmul.apply(xs, CSRTranspose(xs)(xs.values()), w[:, :a])
             h = h + dropout(x.dense, self.dropout, self.training) @ w[:, a:].t() + self.l1.bias
             return self.l2(dropout(F.relu(h), self.dropout, self.training))
         if x.layout == torch.sparse_csr:  # dropout on the stored entries only
@@ -127,23 +132,15 @@ class Classifier(nn.Module):
         else:
             x = dropout(x, self.dropout, self.training)
         if self.kind == "mlp" and x.layout == torch.sparse_csr:
-            h = csr_linear(x, self.l1, self._transpose(x))
+            h = csr_linear(x, self.l1, CSRTranspose(x))
         else:
             h = self.l1(x) if self.kind == "mlp" else self.l1(x, edge_index)
         h = dropout(F.relu(h), self.dropout, self.training)
         return self.l2(h) if self.kind == "mlp" else self.l2(h, edge_index)
 
-
     def _dropout_csr(self, x: torch.Tensor) -> torch.Tensor:
         vals = dropout(x.values(), self.dropout, self.training)
         return sparse_csr(x.crow_indices(), x.col_indices(), vals, x.shape)
-
-    def _transpose(self, x: torch.Tensor) -> CSRTranspose:
-        """The cached :class:`CSRTranspose` of ``x``'s pattern (built again for a new pattern)."""
-        cols = x.col_indices()
-        if getattr(self, "_xt", None) is None or self._xt.pattern.data_ptr() != cols.data_ptr():
-            self._xt = CSRTranspose(x)
-        return self._xt
 
 
 def standardise(x: torch.Tensor, train: torch.Tensor) -> torch.Tensor:
@@ -199,25 +196,23 @@ def fit_classifier(
     else:
         x = standardise(x.float(), split["train"])
     d_in = x.sparse.shape[1] + x.dense.shape[1] if isinstance(x, SparseDense) else x.shape[1]
-    model = Classifier(kind, d_in, hidden, int(y.max()) + 1, dropout)
+    model = Classifier(kind, d_in, hidden, int(y.max()) + 1, dropout).to(y.device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    dense = isinstance(x, torch.Tensor) and x.layout == torch.strided
+    rows_only = kind == "mlp" and isinstance(x, torch.Tensor) and x.layout == torch.strided
     held = torch.nonzero(split["val"] | split["test"]).ravel()
-    best = (-1.0, 0.0, 0)
-    for ep in range(epochs):
-        model.train()
-        opt.zero_grad(set_to_none=True)
-        out = model(x, edge_index)
-        loss = F.cross_entropy(out[split["train"]], y[split["train"]])
-        check_finite(loss, step=ep, what=f"{kind} classifier loss")
-        loss.backward()
-        opt.step()
-        model.eval()
-        with torch.no_grad():  # the MLP needs only the evaluated rows
-            pred = (model(x[held], edge_index) if kind == "mlp" and dense else model(x, edge_index)).argmax(1)
-        if kind == "mlp" and dense:
-            pred = torch.zeros_like(y).index_copy_(0, held, pred)
-        va = float((pred[split["val"]] == y[split["val"]]).float().mean())
-        if va > best[0]:
-            best = (va, float((pred[split["test"]] == y[split["test"]]).float().mean()), ep)
-    return {"val": best[0], "test": best[1], "epoch": best[2]}
+    test_acc: list[float] = []
+
+    def train_step(ep: int) -> float:
+        loss = F.cross_entropy(model(x, edge_index)[split["train"]], y[split["train"]])
+        return optimizer_step(opt, loss, step=ep, what=f"{kind} classifier loss")
+
+    def validate() -> float:
+        if rows_only:  # the MLP on dense features needs only the evaluated rows
+            pred = torch.zeros_like(y).index_copy_(0, held, model(x[held], edge_index).argmax(1))
+        else:
+            pred = model(x, edge_index).argmax(1)
+        test_acc.append(float((pred[split["test"]] == y[split["test"]]).float().mean()))
+        return float((pred[split["val"]] == y[split["val"]]).float().mean())
+
+    log = fit(model, train_step, validate, steps=epochs, mode="max", desc=f"{kind} classifier")
+    return {"val": log.best, "test": test_acc[log.best_step], "epoch": log.best_step}

@@ -8,7 +8,9 @@ passes ids.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,6 +18,10 @@ import torch
 from torch import nn
 
 from iclr22lib.core.data import DataError, fetch
+from iclr22lib.core.training import eval_mode
+
+if TYPE_CHECKING:  # transformers is heavy to import: only with a transformer encoder
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
 class TfidfMLPEncoder(nn.Module):
@@ -36,16 +42,13 @@ class TfidfMLPEncoder(nn.Module):
 
     @torch.no_grad()
     def embed_all(self, batch: int = 4096) -> torch.Tensor:
-        was = self.training
-        self.eval()
-        out = torch.cat(
-            [self(torch.arange(i, min(i + batch, self.x.shape[0]))) for i in range(0, self.x.shape[0], batch)]
-        )
-        self.train(was)
-        return out
+        """Embeddings (n, dim) of every node, in eval mode, ``batch`` nodes at a time."""
+        n = self.x.shape[0]
+        with eval_mode(self):
+            return torch.cat([self(torch.arange(i, min(i + batch, n))) for i in range(0, n, batch)])
 
 
-def load_minilm(root: str | Path | None = None):
+def load_minilm(root: str | Path | None = None) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     """The sentence encoder in ``all-MiniLM-L6-v2-fp16`` (sha256-checked), from the local folder only,
     cast to float32. Returns ``(tokenizer, model)``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -71,7 +74,13 @@ class TransformerEncoder(nn.Module):
     """
 
     def __init__(
-        self, texts, tokenizer, model, max_len: int = 64, trainable_layers: int = 2, batch: int = 64
+        self,
+        texts: Sequence[str],
+        tokenizer: PreTrainedTokenizerBase,
+        model: PreTrainedModel,
+        max_len: int = 64,
+        trainable_layers: int = 2,
+        batch: int = 64,
     ):
         super().__init__()
         enc = tokenizer(
@@ -90,46 +99,40 @@ class TransformerEncoder(nn.Module):
         self.dim = model.config.hidden_size
         self.register_buffer("cache", self._frozen_states(batch) if self.n_frozen > 0 else None)
 
-    def _ext_mask(self, mask: torch.Tensor) -> torch.Tensor:
-        return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+    def _layers(self, h: torch.Tensor, mask: torch.Tensor, layers: nn.ModuleList) -> torch.Tensor:
+        """Run hidden states ``h`` (B, L, hidden) with padding ``mask`` (B, L) through ``layers``; the
+        attention mask is built by the model's own mask API for its attention implementation."""
+        from transformers.masking_utils import create_bidirectional_mask  # heavy: only with a transformer
+
+        att = create_bidirectional_mask(config=self.model.config, inputs_embeds=h, attention_mask=mask)
+        for layer in layers:
+            out = layer(h, attention_mask=att)
+            h = out[0] if isinstance(out, tuple) else out
+        return h
 
     @torch.no_grad()
     def _frozen_states(self, batch: int) -> torch.Tensor:
-        was = self.model.training
-        self.model.eval()
         outs = []
-        for i in range(0, self.ids.shape[0], batch):
-            ids, mask = (
-                self.ids[i : i + batch].to(self.model.device),
-                self.mask[i : i + batch].to(self.model.device),
-            )
-            h = self.model.embeddings(input_ids=ids)
-            for layer in self.model.encoder.layer[: self.n_frozen]:
-                h = _call_layer(layer, h, self._ext_mask(mask))
-            outs.append(h)
-        self.model.train(was)
+        with eval_mode(self.model):
+            for i in range(0, self.ids.shape[0], batch):
+                ids = self.ids[i : i + batch].to(self.model.device)
+                mask = self.mask[i : i + batch].to(self.model.device)
+                h = self.model.embeddings(input_ids=ids)
+                outs.append(self._layers(h, mask, self.model.encoder.layer[: self.n_frozen]))
         return torch.cat(outs)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled top-layer states (B, hidden) of the texts of node ids ``idx`` (B,)."""
         idx = idx.to(self.ids.device)
         mask = self.mask[idx]
         h = self.cache[idx] if self.cache is not None else self.model.embeddings(input_ids=self.ids[idx])
-        ext = self._ext_mask(mask)
-        for layer in self.model.encoder.layer[self.n_frozen :]:
-            h = _call_layer(layer, h, ext)
+        h = self._layers(h, mask, self.model.encoder.layer[self.n_frozen :])
         m = mask.unsqueeze(-1).float()
         return (h * m).sum(1) / m.sum(1).clamp_min(1.0)
 
     @torch.no_grad()
     def embed_all(self, batch: int = 128) -> torch.Tensor:
-        was = self.training
-        self.eval()
+        """Embeddings (n, hidden) of every node, in eval mode, ``batch`` texts at a time."""
         n = self.ids.shape[0]
-        out = torch.cat([self(torch.arange(i, min(i + batch, n))) for i in range(0, n, batch)])
-        self.train(was)
-        return out
-
-
-def _call_layer(layer: nn.Module, h: torch.Tensor, ext_mask: torch.Tensor) -> torch.Tensor:
-    out = layer(h, attention_mask=ext_mask)
-    return out[0] if isinstance(out, tuple) else out
+        with eval_mode(self):
+            return torch.cat([self(torch.arange(i, min(i + batch, n))) for i in range(0, n, batch)])

@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 from iclr22lib.giant.config import GiantConfig
 from iclr22lib.giant.data import TextGraph, random_split
 from iclr22lib.giant.downstream import fit_classifier, sparse_csr
+from iclr22lib.giant.encoders import TfidfMLPEncoder, TransformerEncoder
 from iclr22lib.giant.xmc import (
     LabelTree,
     balanced_kmeans_tree,
@@ -101,7 +102,7 @@ def schedule(cfg: GiantConfig, lm: bool, lr: float | None = None) -> XRSchedule:
 
 
 def fine_tune(
-    encoder,
+    encoder: TfidfMLPEncoder | TransformerEncoder,
     prob: XMCProblem,
     cfg: GiantConfig,
     lm: bool,
@@ -130,7 +131,7 @@ def fine_tune(
 
 
 def level_precision(
-    encoder_emb: torch.Tensor, res: XRResult, prob: XMCProblem, ks=(1, 5), beam: int = 10
+    encoder_emb: torch.Tensor, res: XRResult, prob: XMCProblem, ks: Sequence[int] = (1, 5), beam: int = 10
 ) -> pd.DataFrame:
     """Neighbourhood-prediction P@k of each trained level by beam search down the tree (training
     instances), with the chance level of P@1 (mean positives / K_t)."""

@@ -11,6 +11,7 @@ over from level to level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,8 +19,9 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import check_finite, optimizer_step
 from iclr22lib.giant.xmc import LabelTree
 
 
@@ -143,11 +145,11 @@ class XRResult:
     losses: list[list[float]] = field(default_factory=list)
 
 
-def _schedule(opt: torch.optim.Optimizer, steps: int, warmup: float):
-    w = max(1, int(warmup * steps))
-    return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / w, max(0.0, (steps - s) / max(1, steps - w)))
-    )
+def _schedule(opt: torch.optim.Optimizer, steps: int, warmup: float) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over the first ``warmup`` fraction of ``steps`` (from 0), then linear decay to 0."""
+    from transformers.optimization import get_linear_schedule_with_warmup  # heavy: imported on first use
+
+    return get_linear_schedule_with_warmup(opt, int(warmup * steps), steps)
 
 
 def train_xr(
@@ -159,7 +161,7 @@ def train_xr(
     sched: XRSchedule,
     seed: int = 0,
     levels: int | None = None,
-    progress=None,
+    progress: tqdm | None = None,
 ) -> XRResult:
     """Fine-tune ``encoder`` coarse to fine over the first ``levels`` levels of ``tree``.
 
@@ -222,13 +224,8 @@ def train_xr(
             if w_rows is not None:
                 w = torch.where(y > 0, w_rows.lookup(b, idx), torch.ones(()))
             loss = squared_hinge(s, (y > 0).to(dev), None if w is None else w.to(dev), valid)
-            check_finite(loss, step=step, what=f"XR loss (level {t})")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(enc_params + list(head.parameters()), sched.clip)
-            opt.step()
-            lr_sched.step()
-            curve.append(float(loss.detach()))
+            what = f"XR loss (level {t})"
+            curve.append(optimizer_step(opt, loss, clip=sched.clip, scheduler=lr_sched, step=step, what=what))
             if progress is not None:
                 progress.update(1)
         heads.append(head)
@@ -241,17 +238,6 @@ def flat_tree(num_labels: int) -> LabelTree:
     """A one-level 'tree': every label is a child of the root (one-vs-all over all labels)."""
     order = np.arange(num_labels)
     return LabelTree((np.zeros(num_labels, np.int64),), order, order)
-
-
-@torch.no_grad()
-def precision_at_k(
-    scores: torch.Tensor, targets: sp.spmatrix, rows: torch.Tensor, ks=(1, 3, 5)
-) -> dict[int, float]:
-    """P@k of dense ``scores`` (len(rows), K) against ``targets`` rows (sparse n x K)."""
-    tr = SparseRows(targets)
-    top = scores.topk(max(ks), dim=1).indices.cpu()
-    hit = tr.lookup(rows, top) > 0
-    return {k: float(hit[:, :k].float().mean()) for k in ks}
 
 
 def train_link_prediction(
@@ -352,7 +338,7 @@ def beam_search(
 
 
 def ranking_precision(
-    ids: torch.Tensor, targets: sp.spmatrix, rows: torch.Tensor, ks=(1, 5)
+    ids: torch.Tensor, targets: sp.spmatrix, rows: torch.Tensor, ks: Sequence[int] = (1, 5)
 ) -> dict[int, float]:
     """P@k of ranked label ``ids`` (len(rows), m), best first, -1 = no label, against ``targets`` rows."""
     if ids.shape[1] < max(ks):

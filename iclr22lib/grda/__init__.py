@@ -26,9 +26,9 @@ __getattr__, __dir__ = lazy_exports(
     {
         "data": (
             "TPT48", "DomainGraphData", "density", "hop_distance", "load_dg", "load_tpt48", "make_dg",
-            "radius_fit", "tpt48_domains",
+            "tpt48_domains",
         ),
-        "embeddings": ("embedding_loss", "fit_embeddings", "reconstruction_auc"),
+        "embeddings": ("embedding_loss", "fit_embeddings"),
         "losses": (
             "domain_classifier_loss", "graph_discriminator_loss", "mdd_loss", "sample_subgraph",
             "source_target_loss",
@@ -80,8 +80,6 @@ __all__ = [
     "make_dg",
     "mdd_loss",
     "prediction_loss",
-    "radius_fit",
-    "reconstruction_auc",
     "run_tpt48",
     "sample_subgraph",
     "source_target_loss",

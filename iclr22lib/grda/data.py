@@ -7,7 +7,9 @@ book's data registry, which checks every file's sha256 first.
 from __future__ import annotations
 
 import math
+import os
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +69,8 @@ class DomainGraphData:
         m[list(self.sources)] = True
         return m
 
-    def to(self, device) -> DomainGraphData:
+    def to(self, device: str | torch.device) -> DomainGraphData:
+        """A copy with every tensor on ``device``."""
         ev = [None if t is None else t.to(device) for t in (self.x_eval, self.y_eval)]
         return DomainGraphData(
             self.name,
@@ -109,7 +112,7 @@ def _from_arrays(name: str, arrays: dict[str, np.ndarray], sources: tuple[int, .
     )
 
 
-def load_dg(name: str = "dg15", root=None) -> DomainGraphData:
+def load_dg(name: str = "dg15", root: str | os.PathLike | None = None) -> DomainGraphData:
     """Load DG-15 (``"dg15"``) or DG-60 (``"dg60"``) with the official source domains.
 
     Reads ``<root>/grda_dg15/dg15_derived.npz`` (resp. dg60) after checking its sha256; never unpickles.
@@ -175,14 +178,6 @@ def make_dg(
     return _from_arrays(f"make_dg({n_domains})", arrays, sources)
 
 
-def radius_fit(d: DomainGraphData) -> tuple[float, float]:
-    """Least-squares ``(offset, slope)`` of the class-0 centre radius against the domain angle (raw units)."""
-    raw = d.x.numpy() * d.raw_std + d.raw_mean  # [N, n, 2]
-    centres = np.stack([raw[i][d.y[i].numpy() == 0].mean(0) for i in range(d.n_domains)])
-    slope, offset = np.polyfit(d.angle, np.linalg.norm(centres, axis=1), 1)
-    return float(offset), float(slope)
-
-
 def density(adj: torch.Tensor | np.ndarray) -> float:
     """Edges over possible edges of an undirected graph without self loops."""
     a = np.asarray(adj)
@@ -225,7 +220,7 @@ class TPT48:
         return tuple(int((self.level == k).sum()) for k in (1, 2, 3))
 
 
-def hop_distance(adj: np.ndarray, sources) -> np.ndarray:
+def hop_distance(adj: np.ndarray, sources: Iterable[int]) -> np.ndarray:
     """Breadth-first hop distance from the nearest of ``sources`` ([N] int, -1 when unreachable)."""
     n = adj.shape[0]
     dist = np.full(n, -1)
@@ -240,7 +235,7 @@ def hop_distance(adj: np.ndarray, sources) -> np.ndarray:
     return dist
 
 
-def load_tpt48(task: str = "EW", root=None) -> TPT48:
+def load_tpt48(task: str = "EW", root: str | os.PathLike | None = None) -> TPT48:
     """TPT-48 with the east-to-west (``"EW"``) or north-to-south (``"NS"``) split."""
     if task not in TPT48_SOURCES:
         raise ValueError(f"unknown TPT-48 task {task!r}; allowed: {', '.join(TPT48_SOURCES)}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from iclr22lib.core.training import optimizer_step
+
 
 def embedding_loss(z: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
     """Mean BCE over linked pairs averaged with the mean over unlinked pairs; ``z`` [N, k], ``adj`` [N, N]."""
@@ -30,18 +32,6 @@ def fit_embeddings(
     adj = adj.float()
     z = (0.1 * torch.randn(len(adj), dim, generator=g)).requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
-    for _ in range(steps):
-        opt.zero_grad()
-        embedding_loss(z, adj).backward()
-        opt.step()
+    for step in range(steps):
+        optimizer_step(opt, embedding_loss(z, adj), step=step, what="embedding loss")
     return z.detach()
-
-
-def reconstruction_auc(z: torch.Tensor, adj: torch.Tensor) -> float:
-    """Probability that a linked pair scores above an unlinked one (ties count half), over pairs u < v."""
-    upper = torch.ones_like(adj, dtype=torch.bool).triu(1)
-    s = (z @ z.T)[upper]
-    a = adj[upper] > 0.5
-    pos, neg = s[a], s[~a]
-    diff = pos[:, None] - neg[None, :]
-    return float(((diff > 0).float() + 0.5 * (diff == 0).float()).mean())

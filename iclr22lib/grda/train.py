@@ -14,6 +14,7 @@ reproduces the official update instead, in which the discriminator's parameters 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +24,8 @@ import torch.nn.functional as F
 from iclr22lib.core.device import cpu_threads
 from iclr22lib.core.progress import progress
 from iclr22lib.core.seeding import seed_everything
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.stats import mean_sd
+from iclr22lib.core.training import check_finite, eval_mode
 from iclr22lib.grda.config import METHODS, GRDAConfig
 from iclr22lib.grda.data import TPT48, DomainGraphData, load_tpt48, tpt48_domains
 from iclr22lib.grda.embeddings import fit_embeddings
@@ -158,13 +160,10 @@ def adversary_loss(
 def domain_scores(nets: Nets, data: DomainGraphData) -> np.ndarray:
     """[N] score of every domain on its evaluation samples: accuracy, or for regression data the squared
     error summed over the outputs and averaged over samples."""
-    nets.encoder.eval()
-    nets.predictor.eval()
     x, y = data.eval_set
     z = data.embed[:, None, :].expand(-1, x.shape[1], -1)
-    out = nets.predictor(nets.encoder(x, z))
-    nets.encoder.train()
-    nets.predictor.train()
+    with eval_mode(nets.encoder), eval_mode(nets.predictor):
+        out = nets.predictor(nets.encoder(x, z))
     if data.is_regression:
         return ((out - y) ** 2).sum(-1).mean(1).cpu().numpy()
     return (out.argmax(-1) == y).float().mean(1).cpu().numpy()
@@ -241,7 +240,16 @@ def train(
         return _train(data, method, cfg, seed, coupling, lambda_d, eval_every, max_steps)
 
 
-def _train(data, method, cfg, seed, coupling, lambda_d, eval_every, max_steps) -> RunResult:
+def _train(
+    data: DomainGraphData,
+    method: str,
+    cfg: GRDAConfig,
+    seed: int,
+    coupling: str,
+    lambda_d: float,
+    eval_every: int,
+    max_steps: int | None,
+) -> RunResult:
     seed_everything(seed)
     gen = torch.Generator().manual_seed(seed)
     nets = build(method, data, cfg)
@@ -321,7 +329,9 @@ def compare(data: DomainGraphData, cfg: GRDAConfig) -> list[RunResult]:
     return [train(data, m, cfg, s, coupling=c, lambda_d=lam) for m, s, c, lam in progress(jobs, "runs")]
 
 
-def run_tpt48(cfg: GRDAConfig, task: str, root=None) -> tuple[TPT48, list[RunResult]]:
+def run_tpt48(
+    cfg: GRDAConfig, task: str, root: str | os.PathLike | None = None
+) -> tuple[TPT48, list[RunResult]]:
     """TPT-48 task ``"EW"`` or ``"NS"``: state-graph embeddings, then every method of ``cfg.methods`` that
     applies to regression (CDANN and MDD do not) for ``cfg.n_seeds`` seeds and ``cfg.tpt48_epochs``
     epochs, with the fixed coupling. Scores are per-state MSE (see :func:`domain_scores`)."""
@@ -341,9 +351,6 @@ def level_scores(t: TPT48, score: np.ndarray) -> tuple[float, float, float, floa
 
 
 def summarise(runs: list[RunResult]) -> dict[str, tuple[float, float]]:
-    """Mean and standard deviation of the target score per run label, ``{label: (mean, sd)}``."""
-    out = {}
-    for label in dict.fromkeys(r.label for r in runs):
-        accs = np.array([r.target_score for r in runs if r.label == label])
-        out[label] = (float(accs.mean()), float(accs.std()))
-    return out
+    """Mean and (population) standard deviation of the target score per run label, ``{label: (mean, sd)}``."""
+    labels = dict.fromkeys(r.label for r in runs)
+    return {label: mean_sd(r.target_score for r in runs if r.label == label) for label in labels}

@@ -3,12 +3,11 @@
 Public API: a batched procedural sprite renderer (:func:`render`, :func:`render_indices`), factor
 grids and the four splits (:func:`dsprites_grid`, :func:`make_split`), the full-grid R²
 (:func:`r2_per_factor`), regressors (:func:`build_model`: CNN, CoordConv, ResNet-18, MLP), the VAE families
-(:mod:`.vae`: β-VAE, Ada-GVAE, SlowVAE with a read-out) and one trainer (:func:`run_experiment`).
+(:mod:`iclr22lib.indomain.vae`: β-VAE, Ada-GVAE, SlowVAE with a read-out) and one trainer (:func:`run_experiment`).
 """
 
 from iclr22lib.core.lazy import lazy_exports
-
-from .config import (
+from iclr22lib.indomain.config import (
     FULL,
     MODELS,
     PRESETS,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import SPLITS
+from iclr22lib.indomain.config import SPLITS
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Grid:
     never_split: tuple[str, ...] = ()
     ratio: float = 0.2
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if len(self.sizes) != len(self.names):
             raise ValueError(f"{len(self.sizes)} sizes for {len(self.names)} names")
         if any(n < 2 for n in self.sizes):

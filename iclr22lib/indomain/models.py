@@ -10,7 +10,7 @@ import math
 import torch
 from torch import nn
 
-from .config import SUPERVISED
+from iclr22lib.indomain.config import SUPERVISED
 
 
 class CNN(nn.Module):
@@ -20,7 +20,7 @@ class CNN(nn.Module):
     at 32x32 one 32-channel block is dropped.
     """
 
-    def __init__(self, n_factors: int, resolution: int = 64, in_channels: int = 1):
+    def __init__(self, n_factors: int, resolution: int = 64, in_channels: int = 1) -> None:
         super().__init__()
         n_blocks = round(math.log2(resolution / 4))
         if n_blocks < 1 or 4 * 2**n_blocks != resolution:
@@ -40,7 +40,7 @@ class CNN(nn.Module):
 class CoordConvCNN(CNN):
     """The CNN with two extra input channels holding each pixel's x and y coordinate in ``[-1, 1]``."""
 
-    def __init__(self, n_factors: int, resolution: int = 64):
+    def __init__(self, n_factors: int, resolution: int = 64) -> None:
         super().__init__(n_factors, resolution, in_channels=3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -53,7 +53,7 @@ class CoordConvCNN(CNN):
 class MLP(nn.Module):
     """Flatten, two hidden ReLU layers (512, 256), linear head."""
 
-    def __init__(self, n_factors: int, resolution: int = 64):
+    def __init__(self, n_factors: int, resolution: int = 64) -> None:
         super().__init__()
         self.net = nn.Sequential(
             nn.Flatten(), nn.Linear(resolution * resolution, 512), nn.ReLU(),
@@ -65,7 +65,7 @@ class MLP(nn.Module):
 
 
 class _BasicBlock(nn.Module):
-    def __init__(self, c_in: int, c_out: int, stride: int):
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
@@ -84,7 +84,7 @@ class ResNet18(nn.Module):
     """ResNet-18 trained from scratch: a 3x3 stem (stride 2 at 64x64, 1 at 32x32, no max-pool), four
     stages of two basic blocks with 64, 128, 256, 512 channels, global average pooling, a linear head."""
 
-    def __init__(self, n_factors: int, resolution: int = 64, width: int = 64):
+    def __init__(self, n_factors: int, resolution: int = 64, width: int = 64) -> None:
         super().__init__()
         stride = 2 if resolution >= 64 else 1
         layers: list[nn.Module] = [nn.Conv2d(1, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]

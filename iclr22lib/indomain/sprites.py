@@ -106,7 +106,7 @@ def factor_values(sizes: tuple[int, ...], orientation_span: float = 360.0) -> li
     ]
 
 
-def render_indices(indices: torch.Tensor, sizes: tuple[int, ...], *, resolution: int = 64, device=None,
+def render_indices(indices: torch.Tensor, sizes: tuple[int, ...], *, resolution: int = 64, device: torch.device | str | None = None,
                    orientation_span: float = 360.0) -> torch.Tensor:
     """Render sprites from an ``[B, 5]`` array of factor *indices* into a grid of ``sizes``; ``[B, 1, H, W]``."""
     idx = torch.as_tensor(indices, dtype=torch.long)

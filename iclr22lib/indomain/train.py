@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
-
-from .grid import Grid, Split, make_split
-from .metrics import r2_per_factor
-from .models import build_model
-from .sprites import render_indices
-from .vae import VAE_MODELS, ConvVAE, ReadoutModel, sample_pairs, vae_loss
+from iclr22lib.core.training import optimizer_step
+from iclr22lib.indomain.config import InDomainConfig
+from iclr22lib.indomain.grid import Grid, Split, make_split
+from iclr22lib.indomain.metrics import r2_per_factor
+from iclr22lib.indomain.models import build_model
+from iclr22lib.indomain.sprites import render_indices
+from iclr22lib.indomain.vae import VAE_MODELS, ConvVAE, ReadoutModel, sample_pairs, vae_loss
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Run:
         return float(self.r2.mean())
 
 
-def predict(model: torch.nn.Module, grid: Grid, points: np.ndarray, *, resolution: int, device,
+def predict(model: torch.nn.Module, grid: Grid, points: np.ndarray, *, resolution: int, device: torch.device | str,
             batch_size: int = 1024, orientation_span: float = 360.0) -> np.ndarray:
     """Predictions ``[N, K]`` for the grid points ``points`` (flat indices)."""
     idx_all = grid.indices()
@@ -47,11 +48,43 @@ def predict(model: torch.nn.Module, grid: Grid, points: np.ndarray, *, resolutio
     return torch.cat(out).numpy() if out else np.zeros((0, len(grid.sizes)), np.float32)
 
 
+def _train_epochs(
+    opt: torch.optim.Optimizer,
+    points: np.ndarray,
+    batch_loss: Callable[[np.ndarray], torch.Tensor],
+    *,
+    epochs: int,
+    batch_size: int,
+    gen: np.random.Generator,
+    max_steps: int | None,
+    desc: str,
+    what: str = "loss",
+) -> np.ndarray:
+    """``epochs`` passes over the grid points ``points`` [N] in a fresh order drawn from ``gen``, one
+    :func:`optimizer_step` on ``batch_loss(batch)`` per batch, at most ``max_steps`` steps in all.
+    Returns the mean loss of every epoch [E]."""
+    curve, step = [], 0
+    for _epoch in progress(range(epochs), desc=desc):
+        order = gen.permutation(points)
+        total, count = 0.0, 0
+        for i in range(0, len(order), batch_size):
+            batch = order[i : i + batch_size]
+            total += optimizer_step(opt, batch_loss(batch), step=step, what=what) * len(batch)
+            count, step = count + len(batch), step + 1
+            if max_steps is not None and step >= max_steps:
+                break
+        curve.append(total / max(count, 1))
+        if max_steps is not None and step >= max_steps:
+            break
+    return np.array(curve)
+
+
 def train_vae(kind: str, grid: Grid, train_points: np.ndarray, *, resolution: int, epochs: int, batch_size: int,
-              lr: float, seed: int, device, latent: int = 10, beta: float = 1.0, gamma: float = 10.0,
-              rate: float = 6.0, max_steps: int | None = None, orientation_span: float = 360.0):
-    """Fit a :class:`~.vae.ConvVAE` of ``kind`` (β-VAE, Ada-GVAE or SlowVAE) on the training images only
-    (pairs are drawn inside the split); returns ``(vae, loss_curve)``."""
+              lr: float, seed: int, device: torch.device | str, latent: int = 10, beta: float = 1.0,
+              gamma: float = 10.0, rate: float = 6.0, max_steps: int | None = None,
+              orientation_span: float = 360.0) -> tuple[ConvVAE, np.ndarray]:  # fmt: skip
+    """Fit a :class:`~iclr22lib.indomain.vae.ConvVAE` of ``kind`` (β-VAE, Ada-GVAE or SlowVAE) on the
+    training images only (pairs are drawn inside the split); returns ``(vae, loss_curve [E])``."""
     torch.manual_seed(seed)
     gen = np.random.default_rng(seed)
     vae = ConvVAE(latent, resolution).to(device)
@@ -60,43 +93,35 @@ def train_vae(kind: str, grid: Grid, train_points: np.ndarray, *, resolution: in
     in_split = np.zeros(grid.total, dtype=bool)
     in_split[train_points] = True
     draw = dict(resolution=resolution, device=device, orientation_span=orientation_span)
-    curve, step = [], 0
-    for _epoch in progress(range(epochs), desc=kind):
-        order = gen.permutation(train_points)
-        total, count = 0.0, 0
-        for i in range(0, len(order), batch_size):
-            idx = idx_all[order[i : i + batch_size]]
-            x1 = render_indices(torch.as_tensor(idx), grid.sizes, **draw)
-            x2 = None
-            if kind != "beta_vae":
-                x2 = render_indices(torch.as_tensor(sample_pairs(kind, idx, grid.sizes, in_split, gen)), grid.sizes, **draw)
-            loss = vae_loss(kind, vae, x1, x2, beta=beta, gamma=gamma, rate=rate)
-            check_finite(loss.item(), step=step, what=f"{kind} loss")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total, count, step = total + loss.item() * len(idx), count + len(idx), step + 1
-            if max_steps is not None and step >= max_steps:
-                break
-        curve.append(total / max(count, 1))
-        if max_steps is not None and step >= max_steps:
-            break
-    return vae.eval(), np.array(curve)
+
+    def batch_loss(batch: np.ndarray) -> torch.Tensor:
+        idx = idx_all[batch]
+        x1 = render_indices(torch.as_tensor(idx), grid.sizes, **draw)
+        x2 = None
+        if kind != "beta_vae":
+            pairs = torch.as_tensor(sample_pairs(kind, idx, grid.sizes, in_split, gen))
+            x2 = render_indices(pairs, grid.sizes, **draw)
+        return vae_loss(kind, vae, x1, x2, beta=beta, gamma=gamma, rate=rate)
+
+    curve = _train_epochs(opt, train_points, batch_loss, epochs=epochs, batch_size=batch_size, gen=gen,
+                          max_steps=max_steps, desc=kind, what=f"{kind} loss")  # fmt: skip
+    return vae.eval(), curve
 
 
 def train_regressor(model_name: str, grid: Grid, train_points: np.ndarray, *, resolution: int, epochs: int,
-                    batch_size: int, lr: float, seed: int, device, max_steps: int | None = None,
-                    orientation_span: float = 360.0, vae_kw: dict | None = None):
+                    batch_size: int, lr: float, seed: int, device: torch.device | str, max_steps: int | None = None,
+                    orientation_span: float = 360.0, vae_kw: dict | None = None,
+                    ) -> tuple[torch.nn.Module, np.ndarray]:  # fmt: skip
     """Train ``model_name`` with Adam on MSE to the normalised factors of ``train_points``.
 
     For the VAE families the VAE is first fitted without labels (:func:`train_vae`, options ``vae_kw``),
     then only an MLP read-out on its frozen posterior means is trained here.
-    Returns ``(model, loss_curve)`` with the mean regression loss of every epoch.
+    Returns ``(model, loss_curve)`` with the mean regression loss of every epoch [E].
     """
     if model_name in VAE_MODELS:
         vae, _ = train_vae(model_name, grid, train_points, resolution=resolution, epochs=epochs,
                            batch_size=batch_size, lr=lr, seed=seed, device=device, max_steps=max_steps,
-                           orientation_span=orientation_span, **(vae_kw or {}))
+                           orientation_span=orientation_span, **(vae_kw or {}))  # fmt: skip
         torch.manual_seed(seed)
         model = ReadoutModel(vae, len(grid.sizes)).to(device)
         params = list(model.head.parameters())
@@ -108,31 +133,20 @@ def train_regressor(model_name: str, grid: Grid, train_points: np.ndarray, *, re
     opt = torch.optim.Adam(params, lr=lr)
     idx_all = torch.as_tensor(grid.indices())
     targets = torch.as_tensor(grid.targets(grid.indices()))
-    curve, step = [], 0
-    for _epoch in progress(range(epochs), desc=f"{model_name}"):
-        model.train()
-        order = gen.permutation(train_points)
-        total, count = 0.0, 0
-        for i in range(0, len(order), batch_size):
-            pts = torch.as_tensor(order[i:i + batch_size])
-            x = render_indices(idx_all[pts].to(device), grid.sizes, resolution=resolution, device=device,
-                               orientation_span=orientation_span)
-            loss = torch.nn.functional.mse_loss(model(x), targets[pts].to(device))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            loss_value = loss.item()
-            check_finite(loss_value, step=step)
-            total, count, step = total + loss_value * len(pts), count + len(pts), step + 1
-            if max_steps is not None and step >= max_steps:
-                break
-        curve.append(total / max(count, 1))
-        if max_steps is not None and step >= max_steps:
-            break
-    return model, np.array(curve)
+
+    def batch_loss(batch: np.ndarray) -> torch.Tensor:
+        pts = torch.as_tensor(batch)
+        x = render_indices(idx_all[pts].to(device), grid.sizes, resolution=resolution, device=device,
+                           orientation_span=orientation_span)  # fmt: skip
+        return torch.nn.functional.mse_loss(model(x), targets[pts].to(device))
+
+    model.train()
+    curve = _train_epochs(opt, train_points, batch_loss, epochs=epochs, batch_size=batch_size, gen=gen,
+                          max_steps=max_steps, desc=model_name)  # fmt: skip
+    return model, curve
 
 
-def run_one(model_name: str, grid: Grid, split: Split, cfg, seed: int, *, max_steps: int | None = None) -> Run:
+def run_one(model_name: str, grid: Grid, split: Split, cfg: InDomainConfig, seed: int, *, max_steps: int | None = None) -> Run:
     """Train on ``split.train`` and score on the test set (capped at ``cfg.max_test``) and OOD subsets."""
     kw = dict(resolution=cfg.resolution, device=cfg.device, orientation_span=cfg.orientation_span)
     vae_kw = dict(latent=cfg.latent, beta=cfg.beta, gamma=cfg.slow_gamma, rate=cfg.slow_rate)
@@ -140,7 +154,7 @@ def run_one(model_name: str, grid: Grid, split: Split, cfg, seed: int, *, max_st
                                    lr=cfg.lr, seed=seed, max_steps=max_steps, vae_kw=vae_kw, **kw)
     rng = np.random.default_rng(seed + 1)
 
-    def cap(points):
+    def cap(points: np.ndarray) -> np.ndarray:
         if cfg.max_test and len(points) > cfg.max_test:
             return np.sort(rng.choice(points, cfg.max_test, replace=False))
         return points
@@ -157,7 +171,7 @@ def run_one(model_name: str, grid: Grid, split: Split, cfg, seed: int, *, max_st
     return run
 
 
-def run_experiment(cfg, *, max_steps: int | None = None) -> list[Run]:
+def run_experiment(cfg: InDomainConfig, *, max_steps: int | None = None) -> list[Run]:
     """Every (split, model, seed) of ``cfg``; seeds are ``cfg.seed, cfg.seed + 1, ...``."""
     grid = _grid(cfg)
     runs = []
@@ -169,7 +183,7 @@ def run_experiment(cfg, *, max_steps: int | None = None) -> list[Run]:
     return runs
 
 
-def _grid(cfg) -> Grid:
-    from .grid import dsprites_grid
+def _grid(cfg: InDomainConfig) -> Grid:
+    from iclr22lib.indomain.grid import dsprites_grid
 
     return dsprites_grid(tuple(cfg.grid_sizes), cfg.ratio)

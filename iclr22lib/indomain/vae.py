@@ -21,12 +21,12 @@ every model family is scored the same way (:class:`ReadoutModel` maps images to 
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.distributions import Laplace, Normal, kl_divergence
 
 VAE_MODELS = ("beta_vae", "ada_gvae", "slow_vae")
 
@@ -34,7 +34,7 @@ VAE_MODELS = ("beta_vae", "ada_gvae", "slow_vae")
 class ConvVAE(nn.Module):
     """Encoder ``[B, 1, R, R] -> (mu, logvar)`` each ``[B, d]``; decoder ``[B, d] -> logits [B, 1, R, R]``."""
 
-    def __init__(self, latent: int = 10, resolution: int = 64):
+    def __init__(self, latent: int = 10, resolution: int = 64) -> None:
         super().__init__()
         if resolution not in (32, 64):
             raise ValueError(f"resolution must be 32 or 64; got {resolution}")
@@ -64,14 +64,20 @@ class ConvVAE(nn.Module):
         return self.decoder(z)
 
 
+def _normal(mu: torch.Tensor, logvar: torch.Tensor) -> Normal:
+    """The posterior ``N(mu, e^logvar)`` (unchecked: ``logvar`` is clamped by :meth:`ConvVAE.encode`)."""
+    return Normal(mu, (0.5 * logvar).exp(), validate_args=False)
+
+
 def kl_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, e^logvar) || N(0, 1)) per dimension, ``[B, d]`` (nats)."""
-    return 0.5 * (mu**2 + logvar.exp() - 1.0 - logvar)
+    prior = Normal(torch.zeros_like(mu), torch.ones_like(mu), validate_args=False)
+    return kl_divergence(_normal(mu, logvar), prior)
 
 
 def kl_between(mu1: torch.Tensor, lv1: torch.Tensor, mu2: torch.Tensor, lv2: torch.Tensor) -> torch.Tensor:
     """KL(N(mu1, e^lv1) || N(mu2, e^lv2)) per dimension, ``[B, d]``."""
-    return 0.5 * (lv2 - lv1 + (lv1.exp() + (mu1 - mu2) ** 2) / lv2.exp() - 1.0)
+    return kl_divergence(_normal(mu1, lv1), _normal(mu2, lv2))
 
 
 def adaptive_average(
@@ -97,11 +103,10 @@ def _recon(model: ConvVAE, x: torch.Tensor, mu: torch.Tensor, lv: torch.Tensor) 
 
 def laplace_kl_mc(mu: torch.Tensor, lv: torch.Tensor, centre: torch.Tensor, rate: float) -> torch.Tensor:
     """One-sample estimate of KL(N(mu, e^lv) || Laplace(centre, 1/rate)) summed over dims, ``[B]``."""
-    std = (0.5 * lv).exp()
-    z = mu + torch.randn_like(mu) * std
-    log_q = -0.5 * ((z - mu) / std) ** 2 - 0.5 * lv - 0.5 * math.log(2 * math.pi)
-    log_p = math.log(rate / 2) - rate * (z - centre).abs()
-    return (log_q - log_p).sum(1)
+    q = _normal(mu, lv)
+    z = mu + torch.randn_like(mu) * q.scale
+    prior = Laplace(centre, torch.full_like(centre, 1.0 / rate), validate_args=False)
+    return (q.log_prob(z) - prior.log_prob(z)).sum(1)
 
 
 def vae_loss(
@@ -172,7 +177,7 @@ def sample_pairs(
 class ReadoutModel(nn.Module):
     """Frozen encoder means followed by an MLP read-out: images ``[B, 1, R, R]`` -> factors ``[B, K]``."""
 
-    def __init__(self, vae: ConvVAE, n_factors: int, hidden: int = 256):
+    def __init__(self, vae: ConvVAE, n_factors: int, hidden: int = 256) -> None:
         super().__init__()
         self.vae = vae.requires_grad_(False)
         self.head = nn.Sequential(nn.Linear(vae.latent, hidden), nn.ReLU(), nn.Linear(hidden, n_factors))

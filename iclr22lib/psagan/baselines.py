@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.psagan.config import PsaganConfig, n_stages
 from iclr22lib.psagan.data import Panel, sample_windows
 from iclr22lib.psagan.models import Conditioning, Generator
@@ -95,12 +95,8 @@ def train_ebgan(
                 b["y"].new_zeros(1), d(g(noise, b["series"], b["tf"]), b["series"], b["tf"]), margin
             )
             opt, key = opt_g, "g"
-        check_finite(loss, step=itr, what=f"EBGAN {key} loss")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        log[key].append(optimizer_step(opt, loss, step=itr, what=f"EBGAN {key} loss"))
         d.requires_grad_(True)
-        log[key].append(loss.item())
     g.eval()
     return GanResult(
         variant=Variant("EBGAN", window, attention=False, fade=False, moment=False),

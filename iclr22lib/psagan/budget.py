@@ -41,19 +41,18 @@ from functools import cache
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules.module import register_module_forward_pre_hook
 from torch.utils._python_dispatch import _disable_current_modes
 
-from iclr22lib.core.budget import H100_EAGER, StepCost, WorkItem, measure_step
+from iclr22lib.core.budget import H100_EAGER, GPUModel, StepCost, WorkItem, measure_step
 from iclr22lib.core.timing import seconds_per_call
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.psagan.config import FULL, PsaganConfig, n_stages
 from iclr22lib.psagan.data import HORIZON, PERIODS, Panel, sample_windows
 from iclr22lib.psagan.embed import TS2VecEncoder, fid_from_samples, hierarchical_contrastive
 from iclr22lib.psagan.experiment import TASK_MODELS, variants
-from iclr22lib.psagan.losses import lsgan_d_loss, lsgan_g_loss, moment_loss
-from iclr22lib.psagan.models import pool_to
 from iclr22lib.psagan.timegan import TimeGAN, fit_timegan
-from iclr22lib.psagan.train import Schedule, Variant, build, is_generator_step
+from iclr22lib.psagan.train import Schedule, Variant, build, gan_iteration, is_generator_step
 
 #: Batch at which GPU steps are measured on the CPU (FLOPs are scaled to the real batch).
 MEASURE_BATCH = 4
@@ -108,34 +107,60 @@ class _Quiet(torch.autograd.Function):
         return (None, None, *out)
 
 
-@contextmanager
-def _cudnn_rnn_model() -> Iterator[None]:
-    """Within the context, nn.GRU / nn.LSTM are replaced by :class:`_Quiet` and charge the cuDNN model
-    to ``_extra`` (forward when called, backward when their gradient is computed)."""
-    originals = {cls: cls.forward for cls in (nn.GRU, nn.LSTM)}
+class _CudnnStandIn(nn.Module):
+    """Takes the place of a recurrent layer ``rnn`` (nn.GRU / nn.LSTM) while measuring: returns
+    :class:`_Quiet`'s outputs of the layer's shapes and charges the cuDNN model to ``_extra``
+    (forward when called, backward when its gradient is computed)."""
 
-    def patched(self, input, hx=None):
-        lstm = isinstance(self, nn.LSTM)
+    def __init__(self, rnn: nn.RNNBase) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(
+        self, input: torch.Tensor, hx: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
+        rnn = self.rnn
+        lstm = isinstance(rnn, nn.LSTM)
         hs = [] if hx is None else (list(hx) if lstm else [hx])
-        flops, kernels = _rnn_cost(self, input)
+        flops, kernels = _rnn_cost(rnn, input)
         _extra[0] += flops
         _extra[1] += kernels
-        bd, td = (0, 1) if self.batch_first else (1, 0)
+        bd, td = (0, 1) if rnn.batch_first else (1, 0)
         b, t = input.shape[bd], input.shape[td]
-        out_shape = (b, t, self.hidden_size) if self.batch_first else (t, b, self.hidden_size)
-        state = (self.num_layers, b, self.hidden_size)
+        out_shape = (b, t, rnn.hidden_size) if rnn.batch_first else (t, b, rnn.hidden_size)
+        state = (rnn.num_layers, b, rnn.hidden_size)
         shapes = [out_shape, state, state] if lstm else [out_shape, state]
-        bwd = (2.0 * flops, self.num_layers * (2 + t))
-        outs = _Quiet.apply(shapes, bwd, input, *hs, *self._flat_weights)
+        bwd = (2.0 * flops, rnn.num_layers * (2 + t))
+        outs = _Quiet.apply(shapes, bwd, input, *hs, *rnn._flat_weights)
         return (outs[0], (outs[1], outs[2])) if lstm else (outs[0], outs[1])
 
+
+def _refuse_bare_rnn(module: nn.Module, args: tuple) -> None:
+    if isinstance(module, nn.RNNBase):
+        raise RuntimeError(
+            f"a {type(module).__name__} ran while measuring without the cuDNN model: pass the model that "
+            "holds it to measure(step, *models)"
+        )
+
+
+@contextmanager
+def _cudnn_rnn_model(*models: nn.Module) -> Iterator[None]:
+    """Within the context, every nn.GRU / nn.LSTM inside ``models`` is replaced by a
+    :class:`_CudnnStandIn` (and put back after); any other recurrent layer that runs is an error."""
+    swapped = []
+    for model in models:
+        for parent in list(model.modules()):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, nn.RNNBase):
+                    setattr(parent, name, _CudnnStandIn(child))
+                    swapped.append((parent, name, child))
+    guard = register_module_forward_pre_hook(_refuse_bare_rnn)
     try:
-        for cls in originals:
-            cls.forward = patched
         yield
     finally:
-        for cls, fwd in originals.items():
-            cls.forward = fwd
+        guard.remove()
+        for parent, name, child in reversed(swapped):
+            setattr(parent, name, child)
 
 
 @contextmanager
@@ -167,11 +192,11 @@ def _cuda_optimizer_defaults() -> Iterator[None]:
         adam._default_to_fused_or_foreach = original
 
 
-def measure(step: Callable[[], object]) -> StepCost:
-    """:func:`~iclr22lib.core.budget.measure_step` with recurrent layers costed by the cuDNN model and
-    optimisers on their CUDA default (foreach) path."""
+def measure(step: Callable[[], object], *models: nn.Module) -> StepCost:
+    """:func:`~iclr22lib.core.budget.measure_step` with the recurrent layers of ``models`` costed by
+    the cuDNN model and optimisers on their CUDA default (foreach) path."""
     _extra[0], _extra[1] = 0.0, 0
-    with _cudnn_rnn_model(), _cuda_optimizer_defaults():
+    with _cudnn_rnn_model(*models), _cuda_optimizer_defaults():
         cost = measure_step(step)
     return StepCost(cost.flops + _extra[0], cost.ops + _extra[1])
 
@@ -181,7 +206,7 @@ def scaled(cost: StepCost, batch: int, measured: int = MEASURE_BATCH) -> StepCos
     return StepCost(cost.flops * batch / measured, cost.ops)
 
 
-def host(seconds: float, gpu=H100_EAGER) -> StepCost:
+def host(seconds: float, gpu: GPUModel = H100_EAGER) -> StepCost:
     """Host seconds on the critical path (times :data:`HOST_SAFETY`) as kernel-equivalents of the
     planning model."""
     return StepCost(0.0, math.ceil(HOST_SAFETY * seconds / (gpu.op_us * 1e-6)))
@@ -228,36 +253,6 @@ def gan_step_counts(cfg: PsaganConfig, v: Variant) -> Counter:
     return out
 
 
-def gan_iteration(g, d, opt_g, opt_d, b: dict, depth: int, alpha: float, generator_step: bool, lam: float):
-    """One iteration of ``train_gan`` (its loop body, statement for statement) on batch ``b``."""
-    length = 8 * 2**depth
-    real = pool_to(b["y"], length)
-    noise = torch.randn(b["y"].shape)
-    if generator_step:
-        d.requires_grad_(False)
-        fake = g(noise, b["series"], b["tf"], b["ctx"], depth, alpha)
-        adv = lsgan_g_loss(d(fake, b["series"], b["tf"], depth, alpha))
-        ml = moment_loss(fake, real)
-        loss = adv + lam * ml
-        check_finite(loss, what="generator loss")
-        opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        opt_g.step()
-        d.requires_grad_(True)
-        adv.item(), ml.item()
-    else:
-        with torch.no_grad():
-            fake = g(noise, b["series"], b["tf"], b["ctx"], depth, alpha)
-        loss = lsgan_d_loss(
-            d(real, b["series"], b["tf"], depth, alpha), d(fake, b["series"], b["tf"], depth, alpha)
-        )
-        check_finite(loss, what="discriminator loss")
-        opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        opt_d.step()
-        loss.item()
-
-
 def cost_variant(v: Variant, window: int) -> Variant:
     """The variant whose measured costs stand for ``v``: the same architecture (context, attention) at
     ``window``. Fade-in and moment loss do not change a step's cost (the moment loss is computed even
@@ -285,8 +280,12 @@ def gan_costs(cfg: PsaganConfig, v: Variant) -> dict[tuple[int, bool, bool], Ste
             for gs in (True, False):
                 gan_iteration(g, d, opt_g, opt_d, b, depth, alpha, gs, 1.0)
             for gs in (True, False):
-                c = measure(lambda gs=gs, dp=depth, a=alpha: gan_iteration(g, d, opt_g, opt_d, b, dp, a, gs, 1.0))
-                out[(depth, fading, gs)] = StepCost(c.flops * cfg.batch_size / MEASURE_BATCH, c.ops + H2D_COPIES)
+                c = measure(
+                    lambda gs=gs, dp=depth, a=alpha: gan_iteration(g, d, opt_g, opt_d, b, dp, a, gs, 1.0)
+                )
+                out[(depth, fading, gs)] = StepCost(
+                    c.flops * cfg.batch_size / MEASURE_BATCH, c.ops + H2D_COPIES
+                )
     return out
 
 
@@ -304,7 +303,11 @@ class _Acc:
         self.ops += count * cost.ops
 
     def merge(self, other: _Acc) -> None:
-        self.count, self.flops, self.ops = self.count + other.count, self.flops + other.flops, self.ops + other.ops
+        self.count, self.flops, self.ops = (
+            self.count + other.count,
+            self.flops + other.flops,
+            self.ops + other.ops,
+        )
 
     def item(self, name: str) -> WorkItem:
         n = max(self.count, 1.0)
@@ -346,7 +349,7 @@ def timegan_costs(cfg: PsaganConfig, dataset: str, window: int) -> tuple[StepCos
             iters[phase] = n
             fit_timegan(model, lambda: b, iters=tuple(iters), lr=cfg.lr)
 
-        one, two = measure(lambda run=run: run(1)), measure(lambda run=run: run(2))
+        one, two = measure(lambda run=run: run(1), model), measure(lambda run=run: run(2), model)
         cost = StepCost(two.flops - one.flops, two.ops - one.ops + copies)
         out.append(scaled(cost, cfg.batch_size))
     return out[0], out[1], out[2]
@@ -363,11 +366,7 @@ def ts2vec_step_cost(cfg: PsaganConfig, window: int) -> StepCost:
 
     def step() -> None:
         m1, m2 = torch.rand(x.shape) > 0.5, torch.rand(x.shape) > 0.5
-        loss = hierarchical_contrastive(enc(x, m1), enc(x, m2))
-        check_finite(loss, what="TS2Vec loss")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        optimizer_step(opt, hierarchical_contrastive(enc(x, m1), enc(x, m2)), what="TS2Vec loss")
 
     step()
     return scaled(measure(step), 16)
@@ -395,7 +394,7 @@ def generate_cost(cfg: PsaganConfig, dataset: str, v: Variant, n: int) -> StepCo
     else:
         g = build(cfg, panel, v)[0].eval()
     w = sample_windows(panel, MEASURE_BATCH, v.window, np.random.default_rng(0), context=v.context_length)
-    return scaled(measure(lambda: generate(g, w)), n)
+    return scaled(measure(lambda: generate(g, w), g), n)
 
 
 @cache
@@ -439,7 +438,9 @@ def deepar_costs(cfg: PsaganConfig, prediction_length: int) -> tuple[StepCost, S
         torch.manual_seed(0)
         np.random.seed(0)  # noqa: NPY002 - GluonTS' samplers use NumPy's global state
         module = est.create_lightning_module()
-        loader = iter(est.create_training_data_loader(est.create_transformation().apply(data, is_train=True), module))
+        loader = iter(
+            est.create_training_data_loader(est.create_transformation().apply(data, is_train=True), module)
+        )
         batch = next(loader)
         loader_s = seconds_per_call(lambda: next(loader), 5)
     model = module.model
@@ -459,7 +460,7 @@ def deepar_costs(cfg: PsaganConfig, prediction_length: int) -> tuple[StepCost, S
 
     model.train()
     train_step()
-    step = scaled(measure(train_step), DEEPAR_BATCH)
+    step = scaled(measure(train_step, model), DEEPAR_BATCH)
     model.eval()
     names = ("feat_static_cat", "feat_static_real", "past_time_feat", "past_target", "past_observed_values")
     pred_in = {k: small[k] for k in names} | {"future_time_feat": small["future_time_feat"]}
@@ -468,7 +469,7 @@ def deepar_costs(cfg: PsaganConfig, prediction_length: int) -> tuple[StepCost, S
         with torch.no_grad():
             model(**pred_in, num_parallel_samples=DEEPAR_SAMPLES).mean(dim=1).numpy()
 
-    return step, scaled(measure(predict), DEEPAR_BATCH), loader_s
+    return step, scaled(measure(predict, model), DEEPAR_BATCH), loader_s
 
 
 # ----------------------------------------------------------------------------- the workload
@@ -588,7 +589,9 @@ def _workload(cfg: PsaganConfig) -> list[WorkItem]:
             pred.add(math.ceil(n_series / DEEPAR_BATCH), predict)
             if n_gen:  # synthetic / filled series: at most 4 windows per series, in chunks of 1024
                 v = Variant("PSA-GAN-C", max(cfg.windows), cfg.context_length or 0)
-                gen.add(math.ceil(4 * n_series * cfg.n_synthetic / 1024), generate_cost(cfg, cfg.dataset, v, 1024))
+                gen.add(
+                    math.ceil(4 * n_series * cfg.n_synthetic / 1024), generate_cost(cfg, cfg.dataset, v, 1024)
+                )
         items += [
             train.item(f"DeepAR training steps ({len(fits)} fits)"),
             loader.item("host: GluonTS batches + Lightning loop"),

@@ -151,8 +151,6 @@ def n_stages(window: int) -> int:
     return window.bit_length() - 3
 
 
-
-
 def _check(cfg: PsaganConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     for w in cfg.windows:
@@ -171,6 +169,7 @@ def _check(cfg: PsaganConfig) -> None:
     for name in cfg.task_models:
         if name not in models:
             raise ConfigError(f"task_models={cfg.task_models!r}: {name!r} is not one of {', '.join(models)}")
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch05", PRESETS, check=_check)

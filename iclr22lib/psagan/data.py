@@ -9,6 +9,7 @@ maximum of its training region only (the official code trains on pre-scaled seri
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,13 @@ def _read_m4(folder) -> tuple[list[np.ndarray], np.ndarray]:
     return series, test
 
 
-def load_panel(name: str, *, n_series: int | None = None, holdout_frac: float = 0.2, root=None) -> Panel:
+def load_panel(
+    name: str,
+    *,
+    n_series: int | None = None,
+    holdout_frac: float = 0.2,
+    root: str | os.PathLike | None = None,
+) -> Panel:
     """Load data set ``name`` (``"m4_hourly"`` or ``"exchange_rate"``), scale it and split it in time.
 
     ``n_series`` keeps the first series only; ``holdout_frac`` is the held-out tail of each series.

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import eval_mode, optimizer_step
 from iclr22lib.psagan.fid import fid_from_samples
 
 
@@ -110,7 +110,7 @@ def train_ts2vec(
     batch: int = 16,
     lr: float = 1e-3,
     seed: int = 0,
-    device="cpu",
+    device: torch.device | str = "cpu",
 ) -> TS2VecEncoder:
     """Fit a TS2Vec encoder on real windows [N, T] (AdamW). Each step crops two overlapping segments
     ``[a1, b1)`` and ``[a2, b2)`` with ``a1 <= a2 < b1 <= b2`` per batch, masks half the time steps of
@@ -135,10 +135,7 @@ def train_ts2vec(
         z1 = enc(v1, m1)[:, -crop:]
         z2 = enc(v2, m2)[:, :crop]
         loss = hierarchical_contrastive(z1, z2)
-        check_finite(loss, step=step, what="TS2Vec loss")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        optimizer_step(opt, loss, step=step, what="TS2Vec loss")
     return enc.eval()
 
 
@@ -193,7 +190,7 @@ def train_causalcnn(
     batch: int = 16,
     lr: float = 1e-3,
     seed: int = 0,
-    device="cpu",
+    device: torch.device | str = "cpu",
 ) -> CausalCNNEncoder:
     """Fit the causal-CNN encoder on real windows [N, T] with the triplet loss (Adam)."""
     torch.manual_seed(seed)
@@ -204,14 +201,11 @@ def train_causalcnn(
     for step in range(steps):
         x = x_all[torch.as_tensor(rng.integers(0, len(x_all), size=min(batch, len(x_all))), device=device)]
         loss = triplet_loss(enc, x, rng)
-        check_finite(loss, step=step, what="triplet loss")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        optimizer_step(opt, loss, step=step, what="triplet loss")
     return enc.eval()
 
 
-def train_embedder(kind: str, windows: np.ndarray, **kw) -> nn.Module:
+def train_embedder(kind: str, windows: np.ndarray, **kw: object) -> nn.Module:
     """``kind`` = "ts2vec" or "causalcnn"; keyword arguments go to the trainer."""
     if kind == "ts2vec":
         return train_ts2vec(windows, **kw)
@@ -223,12 +217,12 @@ def train_embedder(kind: str, windows: np.ndarray, **kw) -> nn.Module:
 @torch.no_grad()
 def embed(enc: nn.Module, windows: np.ndarray, *, batch: int = 1024) -> np.ndarray:
     """Embeddings [N, D] (float64) of windows [N, T]."""
-    enc.eval()
     dev = next(enc.parameters()).device
     x = torch.as_tensor(np.asarray(windows, dtype=np.float32))
-    return np.concatenate(
-        [enc.embed(x[i : i + batch].to(dev)).double().cpu().numpy() for i in range(0, len(x), batch)]
-    )
+    with eval_mode(enc):
+        return np.concatenate(
+            [enc.embed(x[i : i + batch].to(dev)).double().cpu().numpy() for i in range(0, len(x), batch)]
+        )
 
 
 def context_fid(enc: nn.Module, real: np.ndarray, fake: np.ndarray) -> float:

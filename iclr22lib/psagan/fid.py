@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 import torch
+from numpy.typing import ArrayLike
 
 
 def moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -18,7 +19,9 @@ def moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.cov(x, rowvar=False).reshape(x.shape[1], x.shape[1])
 
 
-def frechet_distance(mu1, s1, mu2, s2, *, eps: float = 1e-6) -> float:
+def frechet_distance(
+    mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike, *, eps: float = 1e-6
+) -> float:
     """Frechet distance from moments with ``scipy.linalg.sqrtm`` (float64; adds ``eps * I`` to both
     covariances if the product's square root is not finite; drops a negligible imaginary part)."""
     mu1, mu2, s1, s2 = (np.asarray(a, dtype=np.float64) for a in (mu1, mu2, s1, s2))
@@ -32,7 +35,7 @@ def frechet_distance(mu1, s1, mu2, s2, *, eps: float = 1e-6) -> float:
     return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * np.trace(covmean))
 
 
-def frechet_distance_torch(mu1, s1, mu2, s2) -> float:
+def frechet_distance_torch(mu1: ArrayLike, s1: ArrayLike, mu2: ArrayLike, s2: ArrayLike) -> float:
     """The same distance with symmetric eigendecompositions in float64 torch:
     ``Tr (S_1 S_2)^{1/2} = Tr (S_1^{1/2} S_2 S_1^{1/2})^{1/2}`` (exact for PSD covariances)."""
     mu1, mu2, s1, s2 = (torch.as_tensor(np.asarray(a), dtype=torch.float64) for a in (mu1, mu2, s1, s2))

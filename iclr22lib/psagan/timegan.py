@@ -30,13 +30,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.distributions import Normal
 
 from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.psagan.config import PsaganConfig
 from iclr22lib.psagan.data import Panel, sample_windows
 from iclr22lib.psagan.models import Conditioning
 from iclr22lib.psagan.train import GanResult, Variant, to_tensors
+
+#: Maps the Gaussian noise of :func:`~iclr22lib.psagan.train.generate` to TimeGAN's uniform noise.
+_STANDARD_NORMAL = Normal(0.0, 1.0, validate_args=False)
 
 
 class _Recurrent(nn.Module):
@@ -84,15 +88,21 @@ class TimeGAN(nn.Module):
         self.supervisor = _Recurrent(hidden, hidden, hidden, max(layers - 1, 1))
         self.discriminator = _Recurrent(hidden + f, hidden, 1, layers, sigmoid=False)
 
-    def _cond(self, which: Conditioning | None, series, time_features) -> torch.Tensor | None:
+    def _cond(
+        self, which: Conditioning | None, series: torch.Tensor, time_features: torch.Tensor
+    ) -> torch.Tensor | None:
         return None if which is None else which(series, time_features).transpose(1, 2)  # [B, tau, F]
 
-    def generate_latent(self, z: torch.Tensor, series, time_features) -> torch.Tensor:
+    def generate_latent(
+        self, z: torch.Tensor, series: torch.Tensor, time_features: torch.Tensor
+    ) -> torch.Tensor:
         """e_hat [B, tau, H] from uniform noise z [B, tau, 1] (+ conditioning)."""
         c = self._cond(self.cond_g, series, time_features)
         return self.generator(z if c is None else torch.cat([z, c], dim=-1))
 
-    def discriminate(self, h: torch.Tensor, series, time_features) -> torch.Tensor:
+    def discriminate(
+        self, h: torch.Tensor, series: torch.Tensor, time_features: torch.Tensor
+    ) -> torch.Tensor:
         """Per-step logits [B, tau, 1] of latents h [B, tau, H] (+ conditioning)."""
         c = self._cond(self.cond_d, series, time_features)
         return self.discriminator(h if c is None else torch.cat([h, c], dim=-1))
@@ -106,7 +116,7 @@ class TimeGAN(nn.Module):
         depth: int | None = None,
         alpha: float = 1.0,
     ) -> torch.Tensor:
-        z = 0.5 * (1.0 + torch.erf(noise.transpose(1, 2) / 2**0.5))  # N(0, 1) -> U(0, 1)
+        z = _STANDARD_NORMAL.cdf(noise.transpose(1, 2))  # N(0, 1) -> U(0, 1)
         return self.recovery(self.supervisor(self.generate_latent(z, series, time_features))).transpose(1, 2)
 
 
@@ -158,12 +168,9 @@ def fit_timegan(
     model.train()
 
     def step(opt: torch.optim.Optimizer, loss: torch.Tensor, what: str, itr: int) -> None:
-        check_finite(loss, step=itr, what=f"TimeGAN {what} loss")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        optimizer_step(opt, loss, step=itr, what=f"TimeGAN {what} loss")
 
-    def latent(b):
+    def latent(b: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         x = b["y"].transpose(1, 2)
         return x, model.embedder(x)
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.psagan.config import PsaganConfig, n_stages
 from iclr22lib.psagan.data import Panel, Windows, sample_windows
 from iclr22lib.psagan.losses import lsgan_d_loss, lsgan_g_loss, moment_loss
@@ -67,7 +67,7 @@ def build(cfg: PsaganConfig, panel: Panel, v: Variant) -> tuple[Generator, Discr
     return g, d
 
 
-def to_tensors(w: Windows, device) -> dict[str, torch.Tensor]:
+def to_tensors(w: Windows, device: torch.device | str) -> dict[str, torch.Tensor]:
     """Windows as tensors on ``device``: y [B, 1, tau], series [B], tf [B, F_t, tau], ctx [B, L]."""
     return {
         "y": torch.as_tensor(w.y, device=device)[:, None, :],
@@ -82,6 +82,41 @@ def is_generator_step(itr: int, g_steps: int, cfg: PsaganConfig) -> bool:
     ``warmup_n_critic`` until ``warmup_g_steps`` G steps are done, then ``n_critic``."""
     n = cfg.warmup_n_critic if g_steps < cfg.warmup_g_steps else cfg.n_critic
     return itr % (n + 1) == 0
+
+
+def gan_iteration(
+    g: Generator,
+    d: Discriminator,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    b: dict[str, torch.Tensor],
+    depth: int,
+    alpha: float,
+    generator_step: bool,
+    lam: float,
+    *,
+    step: int | str = "?",
+) -> dict[str, float]:
+    """One iteration of :func:`train_gan` on batch ``b`` (:func:`to_tensors`) at ``depth`` and fade-in
+    weight ``alpha``: a G step on LSGAN + ``lam`` x moment loss (D frozen), or a D step on the LSGAN
+    loss of real windows (pooled to ``8 * 2**depth``) against detached fakes. Returns the adversarial
+    and moment losses ``{"g", "ml"}`` of a G step, or ``{"d"}`` of a D step."""
+    real = pool_to(b["y"], 8 * 2**depth)
+    noise = torch.randn(b["y"].shape, device=b["y"].device)
+    if generator_step:
+        d.requires_grad_(False)
+        fake = g(noise, b["series"], b["tf"], b["ctx"], depth, alpha)
+        adv = lsgan_g_loss(d(fake, b["series"], b["tf"], depth, alpha))
+        ml = moment_loss(fake, real)
+        optimizer_step(opt_g, adv + lam * ml, step=step, what="generator loss")
+        d.requires_grad_(True)
+        return {"g": adv.item(), "ml": ml.item()}
+    with torch.no_grad():
+        fake = g(noise, b["series"], b["tf"], b["ctx"], depth, alpha)
+    loss = lsgan_d_loss(
+        d(real, b["series"], b["tf"], depth, alpha), d(fake, b["series"], b["tf"], depth, alpha)
+    )
+    return {"d": optimizer_step(opt_d, loss, step=step, what="discriminator loss")}
 
 
 def train_gan(
@@ -120,36 +155,16 @@ def train_gan(
     for itr in its:
         depth, alpha = sched.at(itr / cfg.batches_per_epoch)
         b = to_tensors(sample_windows(panel, cfg.batch_size, v.window, rng, context=v.context_length), dev)
-        length = 8 * 2**depth
-        real = pool_to(b["y"], length)
-        noise = torch.randn(b["y"].shape, device=dev)
-        if is_generator_step(itr, g_steps, cfg):
-            d.requires_grad_(False)
-            fake = g(noise, b["series"], b["tf"], b["ctx"], depth, alpha)
-            adv = lsgan_g_loss(d(fake, b["series"], b["tf"], depth, alpha))
-            ml = moment_loss(fake, real)
-            loss = adv + lam * ml
-            check_finite(loss, step=itr, what="generator loss")
-            opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            opt_g.step()
-            d.requires_grad_(True)
+        generator_step = is_generator_step(itr, g_steps, cfg)
+        losses = gan_iteration(g, d, opt_g, opt_d, b, depth, alpha, generator_step, lam, step=itr)
+        if generator_step:
             g_steps += 1
-            log["g"].append(adv.item())
-            log["ml"].append(ml.item())
+            log["g"].append(losses["g"])
+            log["ml"].append(losses["ml"])
             log["alpha"].append(alpha)
             log["depth"].append(depth)
         else:
-            with torch.no_grad():
-                fake = g(noise, b["series"], b["tf"], b["ctx"], depth, alpha)
-            loss = lsgan_d_loss(
-                d(real, b["series"], b["tf"], depth, alpha), d(fake, b["series"], b["tf"], depth, alpha)
-            )
-            check_finite(loss, step=itr, what="discriminator loss")
-            opt_d.zero_grad(set_to_none=True)
-            loss.backward()
-            opt_d.step()
-            log["d"].append(loss.item())
+            log["d"].append(losses["d"])
     g.eval()
     return GanResult(variant=v, seed=seed, generator=g, log=log)
 

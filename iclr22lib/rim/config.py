@@ -65,14 +65,13 @@ def mark_model_names(cfg: RimConfig) -> tuple[str, ...]:
     return ("gru", "transformer") if cfg.mark_models == "both" else (cfg.mark_models,)
 
 
-
-
 def _check(cfg: RimConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     if not cfg.mults or any(m < 0 for m in cfg.mults):
         raise ConfigError(f"mults={cfg.mults!r} must be a non-empty tuple of numbers >= 0")
     if cfg.hidden % cfg.heads:
         raise ConfigError(f"hidden={cfg.hidden} must be divisible by heads={cfg.heads}")
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch04", PRESETS, check=_check)

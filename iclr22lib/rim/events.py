@@ -7,10 +7,12 @@ seconds or any unit). A *state* is a user at a time ``T``: its history is the us
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from iclr22lib.core.data import DataError, fetch
 
@@ -29,7 +31,9 @@ class EventLog:
         return len(self.user)
 
 
-def make_log(user, item, time, n_users: int | None = None, n_items: int | None = None) -> EventLog:
+def make_log(
+    user: ArrayLike, item: ArrayLike, time: ArrayLike, n_users: int | None = None, n_items: int | None = None
+) -> EventLog:
     """Build an :class:`EventLog`, sorting stably by (user, time) and checking the values."""
     user, item, time = (np.asarray(a) for a in (user, item, time))
     if not (user.shape == item.shape == time.shape) or user.ndim != 1:
@@ -48,7 +52,7 @@ def make_log(user, item, time, n_users: int | None = None, n_items: int | None =
     )
 
 
-def load_ml100k(root=None) -> EventLog:
+def load_ml100k(root: str | os.PathLike | None = None) -> EventLog:
     """MovieLens-100K (registry ``ml-100k``; 100,000 ratings, 943 users, 1,682 items), ids re-indexed
     from 0 in order of first appearance sorted by id; times in Unix seconds."""
     folder = fetch("ml-100k", root, files=["ml-100k.inter"])

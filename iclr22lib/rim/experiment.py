@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,8 +22,13 @@ from iclr22lib.rim.config import RimConfig, mark_model_names
 from iclr22lib.rim.events import RimData, States
 from iclr22lib.rim.scores import RandomScore, Score
 
+#: (rows, cols) of state-item pairs.
+Pairs = tuple[np.ndarray, np.ndarray]
 
-def targets(states: States, test_items: np.ndarray, exclude=None) -> tuple[np.ndarray, np.ndarray]:
+
+def targets(
+    states: States, test_items: np.ndarray, exclude: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Unique (state, test-item column) target pairs, minus the ``exclude`` pairs."""
     col = np.full(states.n_items, -1)
     col[test_items] = np.arange(len(test_items))
@@ -85,8 +91,12 @@ class RunResult:
 
 
 def build_scores(
-    cfg: RimConfig, data: RimData, lam: Intensities, extra=None, exclude_train: bool | None = None
-):
+    cfg: RimConfig,
+    data: RimData,
+    lam: Intensities,
+    extra: dict[str, Callable[[States, Pairs | None], Score]] | None = None,
+    exclude_train: bool | None = None,
+) -> tuple[dict[str, Score], dict[str, Score], Pairs | None, dict[str, sr.TrainLog], dict[str, float]]:
     """Train the mark models and assemble every (mark model x intensity) score for D and V.
 
     ``extra`` = ``{name: callable(states, exclude) -> Score}`` adds scores (e.g. a planted oracle).
@@ -133,7 +143,7 @@ def run(
     cfg: RimConfig,
     data: RimData,
     match_models: tuple[str, ...] = ("GRU", "GRU-HP"),
-    extra=None,
+    extra: dict[str, Callable[[States, Pairs | None], Score]] | None = None,
     exclude_train: bool | None = None,
 ) -> RunResult:
     """The whole protocol on ``data`` (see the module docstring); ``exclude_train`` overrides the config's

@@ -43,7 +43,9 @@ def _exclusive_rank(groups: np.ndarray, flags: np.ndarray) -> np.ndarray:
     return out
 
 
-def greedy(scores: np.ndarray, row_cap, col_cap, chunk: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+def greedy(
+    scores: np.ndarray, row_cap: int | np.ndarray, col_cap: int | np.ndarray, chunk: int = 16384
+) -> tuple[np.ndarray, np.ndarray]:
     """Walk all pairs by decreasing score and accept a pair while its row and column have capacity.
 
     ``scores`` [n, m] (``-inf`` = forbidden); capacities are ints or arrays. Exact sequential semantics,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 
 class Score:
@@ -61,7 +62,14 @@ class LowRankScore(Score):
     """``exp(U[x] . V[y] + a[x] + b[y])`` with excluded pairs; ``U`` [n, d], ``V`` [m, d], ``a`` [n], ``b`` [m];
     ``exclude`` = (rows, cols) int arrays of pairs whose score is 0 (log-score ``-inf``)."""
 
-    def __init__(self, U, V, a=None, b=None, exclude: tuple[np.ndarray, np.ndarray] | None = None):
+    def __init__(
+        self,
+        U: ArrayLike,
+        V: ArrayLike,
+        a: ArrayLike | None = None,
+        b: ArrayLike | None = None,
+        exclude: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         self.U = torch.as_tensor(U, dtype=torch.float32)
         self.V = torch.as_tensor(V, dtype=torch.float32)
         n, m = self.U.shape[0], self.V.shape[0]
@@ -89,7 +97,7 @@ class LowRankScore(Score):
             z[torch.as_tensor(self.ex_rows[lo:hi] - r0), torch.as_tensor(self.ex_cols[lo:hi])] = -torch.inf
         return z
 
-    def scale_rows(self, lam) -> LowRankScore:
+    def scale_rows(self, lam: ArrayLike) -> LowRankScore:
         """``lambda(x) * s(x, y)`` for a positive intensity ``lam`` [n]."""
         lam = torch.as_tensor(np.asarray(lam), dtype=torch.float32)
         if lam.shape != (self.shape[0],) or not bool((lam > 0).all()):
@@ -135,7 +143,7 @@ class RandomScore(Score):
 class DenseScore(Score):
     """A materialised log-score matrix [n, m] (small problems), with the same interface."""
 
-    def __init__(self, log_scores, exclude: tuple[np.ndarray, np.ndarray] | None = None):
+    def __init__(self, log_scores: ArrayLike, exclude: tuple[np.ndarray, np.ndarray] | None = None):
         self.z = torch.as_tensor(log_scores, dtype=torch.float32)
         self.shape = tuple(self.z.shape)
         self._ex = LowRankScore(np.zeros((self.shape[0], 0)), np.zeros((self.shape[1], 0)), exclude=exclude)
@@ -143,7 +151,7 @@ class DenseScore(Score):
     def log_block(self, r0: int, r1: int, row_offset: bool = True) -> torch.Tensor:
         return self.z[r0:r1] + self._ex.log_block(r0, r1)
 
-    def scale_rows(self, lam) -> DenseScore:
+    def scale_rows(self, lam: ArrayLike) -> DenseScore:
         """``lambda(x) * s(x, y)``."""
         lam = torch.as_tensor(np.asarray(lam), dtype=torch.float32)
         return DenseScore(self.z + lam.log()[:, None], (self._ex.ex_rows, self._ex.ex_cols))

@@ -9,15 +9,13 @@ rank-``d`` score, returned as a :class:`~iclr22lib.rim.scores.LowRankScore`.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import fit, optimizer_step
 from iclr22lib.rim.events import States
 from iclr22lib.rim.scores import DenseScore, LowRankScore
 
@@ -164,37 +162,28 @@ def train_mark_model(
     val_idx, tr_idx = perm[:n_val], perm[n_val:]
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    log = TrainLog()
-    best = (np.inf, copy.deepcopy(model.state_dict()))
-    for epoch in progress(range(epochs), desc=f"{type(model).__name__}"):
-        model.train()
+
+    def epoch(step: int) -> float:
         order = tr_idx[torch.randperm(len(tr_idx), generator=g)]
         tot, cnt = 0.0, 0
         for b in length_batches(order, lengths, batch_size, bucket_chunk, g):
             Lb = int(lengths[b].max())
             loss, k = _nll(model, seq[b, :Lb].to(device), lengths[b].to(device))
-            check_finite(loss, step=f"epoch {epoch}")
-            opt.zero_grad()
-            (loss / k).backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
+            optimizer_step(opt, loss / k, clip=5.0, step=f"epoch {step}")
             tot, cnt = tot + float(loss.detach()), cnt + k
-        log.train.append(tot / max(cnt, 1))
-        model.eval()
-        with torch.no_grad():
-            vt, vc = 0.0, 0
-            for s in range(0, n_val, 256):
-                b = val_idx[s : s + 256]
-                Lb = int(lengths[b].max())
-                loss, k = _nll(model, seq[b, :Lb].to(device), lengths[b].to(device))
-                vt, vc = vt + float(loss), vc + k
-        log.valid.append(vt / max(vc, 1))
-        if log.valid[-1] < best[0]:
-            best = (log.valid[-1], copy.deepcopy(model.state_dict()))
-            log.best_epoch = epoch
-    model.load_state_dict(best[1])
-    model.eval()
-    return log
+        return tot / max(cnt, 1)
+
+    def validate() -> float:
+        vt, vc = 0.0, 0
+        for s in range(0, n_val, 256):
+            b = val_idx[s : s + 256]
+            Lb = int(lengths[b].max())
+            loss, k = _nll(model, seq[b, :Lb].to(device), lengths[b].to(device))
+            vt, vc = vt + float(loss), vc + k
+        return vt / max(vc, 1)
+
+    fit_log = fit(model, epoch, validate, steps=epochs, desc=type(model).__name__)
+    return TrainLog(fit_log.train_loss, fit_log.val, fit_log.best_step)
 
 
 def history_pairs(states: States, test_items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,9 +202,9 @@ def mark_score(
     states: States,
     test_items: np.ndarray,
     max_len: int,
-    exclude=None,
+    exclude: tuple[np.ndarray, np.ndarray] | None = None,
     batch: int = 512,
-    device="cpu",
+    device: torch.device | str = "cpu",
 ) -> LowRankScore:
     """``p(y | x)`` for every state and test item as a :class:`LowRankScore` (normalised over all items)."""
     seq, lengths = sequences(states, max_len)
@@ -231,7 +220,9 @@ def mark_score(
     return LowRankScore(torch.cat(hs), E[ti], -torch.cat(logz), model.bias.detach().cpu()[ti], exclude)
 
 
-def item_popularity(train: States, test_items: np.ndarray, n_states: int, exclude=None) -> LowRankScore:
+def item_popularity(
+    train: States, test_items: np.ndarray, n_states: int, exclude: tuple[np.ndarray, np.ndarray] | None = None
+) -> LowRankScore:
     """``p(y) \\propto`` training count of ``y`` (+1), the same for every state."""
     cnt = np.bincount(train.hist_items[train.hist_items >= 0], minlength=train.n_items)[test_items] + 1.0
     return LowRankScore(
@@ -239,7 +230,12 @@ def item_popularity(train: States, test_items: np.ndarray, n_states: int, exclud
     )
 
 
-def item_item(train: States, states: States, test_items: np.ndarray, exclude=None) -> DenseScore:
+def item_item(
+    train: States,
+    states: States,
+    test_items: np.ndarray,
+    exclude: tuple[np.ndarray, np.ndarray] | None = None,
+) -> DenseScore:
     """Item-item baseline: ``s(x, y) = sum_{i in hist(x)} cos(i, y)``, the cosine of the items' binary
     user-incidence vectors in the training histories. Dense [n, m_test]: a small-scale baseline."""
     m = train.n_items

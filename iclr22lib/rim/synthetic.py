@@ -10,10 +10,14 @@ Each event's item is drawn from ``p(y | u) = softmax(P_u . Q_y / sqrt(r) + c_y)`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from iclr22lib.rim.events import EventLog, States, make_log
+
+if TYPE_CHECKING:
+    from iclr22lib.rim.scores import LowRankScore
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class Planted:
 
 def simulate_hawkes(
     mu: np.ndarray, a: np.ndarray, decays: np.ndarray, t_end: float, rng: np.random.Generator
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """Event times of independent Hawkes processes with baselines ``mu`` [U] and a shared kernel.
 
     Returns ``(user [E], time [E])`` (unsorted). Needs ``sum(a) < 1`` (a stationary process).
@@ -101,7 +105,12 @@ def generate(
     return make_log(user, item, time, n_users, n_items), planted
 
 
-def oracle_score(planted: Planted, states: States, test_items: np.ndarray, exclude=None):
+def oracle_score(
+    planted: Planted,
+    states: States,
+    test_items: np.ndarray,
+    exclude: tuple[np.ndarray, np.ndarray] | None = None,
+) -> LowRankScore:
     """The planted ``lambda(x) p(y | x)`` on ``test_items`` as a low-rank score (the best any model can do)."""
     from iclr22lib.rim.scores import LowRankScore
 

@@ -21,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
+from iclr22lib.core.training import eval_mode
 from iclr22lib.trajattr.data import TrajBatch
 from iclr22lib.trajattr.models import displacement, nll, nll_clipped
 
@@ -139,7 +141,7 @@ def add_random_agent(batch: TrajBatch, pool: TrajBatch, *, seed: int = 0) -> Tra
 VALUES = ("nll", "nll_clipped", "minade")
 
 
-def sample_loss(model, batch: TrajBatch, value: str = "nll") -> torch.Tensor:
+def sample_loss(model: nn.Module, batch: TrajBatch, value: str = "nll") -> torch.Tensor:
     """Per-sample loss [B]: NLL per step (``"nll"``), the official code's per-step NLL with the
     log-density capped (``"nll_clipped"``), or minADE over the model's modes (``"minade"``)."""
     if value not in VALUES:
@@ -153,7 +155,7 @@ def sample_loss(model, batch: TrajBatch, value: str = "nll") -> torch.Tensor:
 
 
 def model_game(
-    model,
+    model: nn.Module,
     batch: TrajBatch,
     *,
     value: str = "nll",
@@ -241,7 +243,7 @@ ESTIMATORS = ("exact", "permutation", "banzhaf")
 
 
 def attribute(
-    model,
+    model: nn.Module,
     batch: TrajBatch,
     *,
     estimator: str = "exact",
@@ -264,17 +266,17 @@ def attribute(
         if pool is None:
             raise ValueError("random_agent=True needs a pool (another split or scene) to borrow from")
         batch = add_random_agent(batch, pool, seed=seed + 1)
-    model.eval()
     game = model_game(model, batch, value=value, baseline=baseline, pool=pool, n_draws=n_draws, seed=seed)
     P = 1 + batch.n_slots
-    ends = game(torch.stack([torch.ones(P, dtype=torch.bool), torch.zeros(P, dtype=torch.bool)])).double()
     se = torch.full((len(batch), P), float("nan"), dtype=torch.float64)
-    if estimator == "exact":
-        phi, _ = shapley_exact(game, P)
-    elif estimator == "permutation":
-        phi, se = shapley_permutation(game, P, n_permutations, seed=seed)
-    else:
-        phi = banzhaf_sampled(game, P, banzhaf_draws, seed=seed)
+    with eval_mode(model):
+        ends = game(torch.stack([torch.ones(P, dtype=torch.bool), torch.zeros(P, dtype=torch.bool)])).double()
+        if estimator == "exact":
+            phi, _ = shapley_exact(game, P)
+        elif estimator == "permutation":
+            phi, se = shapley_permutation(game, P, n_permutations, seed=seed)
+        else:
+            phi = banzhaf_sampled(game, P, banzhaf_draws, seed=seed)
     return Attribution(
         phi, se, ends[:, 0], ends[:, 1], batch.nbr_mask.cpu(), P - 1 if random_agent else None, estimator
     )
@@ -341,11 +343,10 @@ def summarise(att: Attribution, *, n_boot: int = 500, seed: int = 0) -> dict[str
     }
 
 
-def drop_neighbours(model, batch: TrajBatch) -> dict[str, float]:
+def drop_neighbours(model: nn.Module, batch: TrajBatch) -> dict[str, float]:
     """The robustness test: minADE / minFDE / NLL with all neighbours, and with every neighbour deleted."""
     out = {}
-    model.eval()
-    with torch.no_grad():
+    with eval_mode(model), torch.no_grad():
         for name, mask in (("with", batch.nbr_mask), ("without", torch.zeros_like(batch.nbr_mask))):
             mix = model(batch.past, batch.nbrs, mask)
             ade, fde = displacement(mix, batch.future)

@@ -86,8 +86,6 @@ def eth_scene_list(cfg: TrajAttrConfig) -> tuple[str, ...]:
     return ETH_SCENES if cfg.eth_scenes == "all" else (cfg.eth_scenes,)
 
 
-
-
 def _check(cfg: TrajAttrConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     if cfg.eval_every > cfg.train_steps:
@@ -95,6 +93,7 @@ def _check(cfg: TrajAttrConfig) -> None:
             f"eval_every={cfg.eval_every} is larger than train_steps={cfg.train_steps}; "
             "the model would never be checked on validation data"
         )
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch10", PRESETS, check=_check)

@@ -42,11 +42,11 @@ class TrajBatch:
         """Neighbour slots N (real or empty)."""
         return self.nbrs.shape[1]
 
-    def index(self, idx) -> TrajBatch:
+    def index(self, idx: slice | torch.Tensor) -> TrajBatch:
         """The samples at ``idx`` (a slice, index tensor or boolean mask)."""
         return TrajBatch(*(getattr(self, f.name)[idx] for f in fields(self)))
 
-    def to(self, device) -> TrajBatch:
+    def to(self, device: torch.device | str) -> TrajBatch:
         return TrajBatch(*(getattr(self, f.name).to(device) for f in fields(self)))
 
     @staticmethod
@@ -131,7 +131,7 @@ def dense_tracks(rows: np.ndarray) -> np.ndarray:
     return dense
 
 
-def split_files(scene: str, split: str, root=None) -> list[Path]:
+def split_files(scene: str, split: str, root: str | Path | None = None) -> list[Path]:
     """Staged files forming ``split`` ("train" | "val" | "test") of leave-one-out ``scene``."""
     if scene not in ETH_SCENES:
         raise ValueError(f"unknown ETH/UCY scene {scene!r}; choose one of {', '.join(ETH_SCENES)}")
@@ -144,7 +144,13 @@ def split_files(scene: str, split: str, root=None) -> list[Path]:
 
 
 def load_split(
-    scene: str, split: str, *, radius: float = 3.0, max_nbrs: int = 4, stride: int = 1, root=None
+    scene: str,
+    split: str,
+    *,
+    radius: float = 3.0,
+    max_nbrs: int = 4,
+    stride: int = 1,
+    root: str | Path | None = None,
 ) -> TrajBatch:
     """All samples of one part of a leave-one-out split; ``group`` numbers the files in ``split_files`` order."""
     parts = []

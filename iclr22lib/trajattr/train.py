@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, field
 
 import torch
+from torch import nn
 
 from iclr22lib.core.device import cpu_threads
-from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import eval_mode, fit, optimizer_step
 from iclr22lib.trajattr.attribution import Attribution, attribute, drop_neighbours, summarise
 from iclr22lib.trajattr.config import TrajAttrConfig
 from iclr22lib.trajattr.data import TrajBatch, load_split, subsample
@@ -23,7 +22,7 @@ def rotate(batch: TrajBatch, angle: torch.Tensor) -> TrajBatch:
     c, s = angle.cos(), angle.sin()
     rot = torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)  # [B, 2, 2]
 
-    def r(x):
+    def r(x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
         return torch.einsum("bij,bnj->bni", rot, x.reshape(shape[0], -1, 2)).reshape(shape)
 
@@ -31,17 +30,17 @@ def rotate(batch: TrajBatch, angle: torch.Tensor) -> TrajBatch:
 
 
 @torch.no_grad()
-def evaluate(model, batch: TrajBatch, chunk: int = 8192) -> dict[str, float]:
-    """Mean NLL per step, minADE and minFDE (metres) over the model's modes."""
-    model.eval()
+def evaluate(model: nn.Module, batch: TrajBatch, chunk: int = 8192) -> dict[str, float]:
+    """Mean NLL per step, minADE and minFDE (metres) over the model's modes (in eval mode)."""
     tot = {"nll": 0.0, "minade": 0.0, "minfde": 0.0}
-    for i in range(0, len(batch), chunk):
-        b = batch.index(slice(i, i + chunk))
-        mix = model(b.past, b.nbrs, b.nbr_mask)
-        ade, fde = displacement(mix, b.future)
-        tot["nll"] += float(nll(mix, b.future).sum())
-        tot["minade"] += float(ade.sum())
-        tot["minfde"] += float(fde.sum())
+    with eval_mode(model):
+        for i in range(0, len(batch), chunk):
+            b = batch.index(slice(i, i + chunk))
+            mix = model(b.past, b.nbrs, b.nbr_mask)
+            ade, fde = displacement(mix, b.future)
+            tot["nll"] += float(nll(mix, b.future).sum())
+            tot["minade"] += float(ade.sum())
+            tot["minfde"] += float(fde.sum())
     return {k: v / len(batch) for k, v in tot.items()}
 
 
@@ -73,28 +72,26 @@ def train_model(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.train_steps)
     gen = torch.Generator(device=dev).manual_seed(seed)
-    best, best_state = math.inf, None
-    for step in progress(range(1, cfg.train_steps + 1), desc=f"train {name}"):
-        model.train()
+
+    def train_step(step: int) -> float:
         idx = torch.randint(len(train), (min(cfg.batch_size, len(train)),), generator=gen, device=dev)
         b = train.index(idx)
         if augment:
             b = rotate(b, torch.rand(len(b), generator=gen, device=dev) * 2 * math.pi)
         loss = nll(model(b.past, b.nbrs, b.nbr_mask), b.future).mean()
-        check_finite(loss, step=step)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        if step % cfg.eval_every == 0 or step == cfg.train_steps:
-            v = evaluate(model, val)["nll"]
-            log.steps.append(step)
-            log.val_nll.append(v)
-            if v < best:
-                best, best_state, log.best_step = v, copy.deepcopy(model.state_dict()), step
-    model.load_state_dict(best_state)
-    model.eval()
+        return optimizer_step(opt, loss, clip=1.0, scheduler=sched, step=step + 1)
+
+    fit_log = fit(
+        model,
+        train_step,
+        lambda: evaluate(model, val)["nll"],
+        steps=cfg.train_steps,
+        eval_every=cfg.eval_every,
+        desc=f"train {name}",
+    )
+    # steps are counted from 1 here
+    log.steps, log.val_nll = [s + 1 for s in fit_log.eval_steps], fit_log.val
+    log.best_step = fit_log.best_step + 1
     return model, log
 
 

@@ -48,9 +48,8 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "train": (
             "CROSS_LOSSES", "EncodedPairs", "concat_tokens", "cross_loss", "cross_training_set",
-            "encode_pairs", "evaluate_bi", "evaluate_cross", "mask_tokens", "pretrain_mlm", "rankdata",
-            "rescale_targets", "simcse_loss", "spearman", "subset_pairs", "train_bi_mse", "train_cross_bce",
-            "train_simcse",
+            "encode_pairs", "evaluate_bi", "evaluate_cross", "mask_tokens", "pretrain_mlm", "rescale_targets",
+            "simcse_loss", "spearman", "subset_pairs", "train_bi_mse", "train_cross_bce", "train_simcse",
         ),
     },
 )
@@ -113,7 +112,6 @@ __all__ = [
     "prepare",
     "pretrain_mlm",
     "pretraining_sentences",
-    "rankdata",
     "reference_row",
     "rescale_targets",
     "run_cycles",

@@ -151,14 +151,13 @@ def cycle_settings(cfg: TransEncoderConfig, start: str) -> CycleSettings:
     )
 
 
-
-
 def _check(cfg: TransEncoderConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     if cfg.mutual and cfg.starts != "both":
         raise ConfigError("mutual=True distils the two starts into each other; it needs starts='both'")
     if cfg.tiny_hidden % cfg.tiny_heads:
         raise ConfigError(f"tiny_hidden={cfg.tiny_hidden} must be a multiple of tiny_heads={cfg.tiny_heads}")
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch07", PRESETS, check=_check)

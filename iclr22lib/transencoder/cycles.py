@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from iclr22lib.core.training import BestState
 from iclr22lib.transencoder.config import CycleSettings
 from iclr22lib.transencoder.models import BiEncoder, CrossEncoder
 from iclr22lib.transencoder.train import (
@@ -86,8 +87,8 @@ def run_cycles(
     if len(pool) < 2:
         raise ValueError("the pair pool is empty")
     bis = [copy.deepcopy(m.bi_start) for m in members]
-    best_b = {m.name: -float("inf") for m in members}
-    best_c = dict(best_b)
+    best_b = [BestState("max") for _ in members]
+    best_c = [BestState("max") for _ in members]
     logs = []
     for t in range(1, s.cycles + 1):
         log = CycleLog(t)
@@ -122,13 +123,13 @@ def run_cycles(
                 lr=s.bi_lr,
                 seed=s.seed + 100 * t + 50 + k,
             )
-        for m, bi, cross in zip(members, bis, crosses, strict=True):
+        for k, (m, bi, cross) in enumerate(zip(members, bis, crosses, strict=True)):
             log.dev_bi[m.name] = evaluate_bi(bi, dev)
             log.dev_cross[m.name] = evaluate_cross(cross, dev)
-            if log.dev_bi[m.name] > best_b[m.name]:
-                best_b[m.name], m.best_bi = log.dev_bi[m.name], copy.deepcopy(bi)
-            if log.dev_cross[m.name] > best_c[m.name]:
-                best_c[m.name], m.best_cross = log.dev_cross[m.name], copy.deepcopy(cross)
+            best_b[k].update(bi, log.dev_bi[m.name], t)
+            best_c[k].update(cross, log.dev_cross[m.name], t)
         log.bi_labels, log.cross_labels = y, z
         logs.append(log)
+    for k, m in enumerate(members):  # the last cycle's models, given the weights of their best cycle
+        m.best_bi, m.best_cross = best_b[k].restore(bis[k]), best_c[k].restore(crosses[k])
     return logs

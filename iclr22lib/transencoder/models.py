@@ -12,10 +12,16 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from iclr22lib.core.training import eval_mode
+
+if TYPE_CHECKING:  # transformers is imported on first use
+    from transformers import BertForMaskedLM, PreTrainedTokenizerBase
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,9 @@ class Tokens:
         return self.mask.sum(1)
 
 
-def tokenize(tokenizer, a: Sequence[str], b: Sequence[str] | None = None, max_len: int = 32) -> Tokens:
+def tokenize(
+    tokenizer: PreTrainedTokenizerBase, a: Sequence[str], b: Sequence[str] | None = None, max_len: int = 32
+) -> Tokens:
     """Tokenise sentences (or sentence pairs ``[CLS] a [SEP] b [SEP]`` when ``b`` is given) once."""
     if len(a) == 0:
         raise ValueError("nothing to tokenise")
@@ -60,7 +68,7 @@ def tokenize(tokenizer, a: Sequence[str], b: Sequence[str] | None = None, max_le
     return Tokens(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
 
 
-def load_tokenizer(path: str | os.PathLike):
+def load_tokenizer(path: str | os.PathLike) -> PreTrainedTokenizerBase:
     """The tokenizer of a local model folder (never a hub download)."""
     from transformers import AutoTokenizer
 
@@ -76,7 +84,9 @@ def load_pretrained(path: str | os.PathLike) -> nn.Module:
     return AutoModel.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).float()
 
 
-def tiny_bert(vocab_size: int, hidden: int = 128, layers: int = 2, heads: int = 2, max_len: int = 64):
+def tiny_bert(
+    vocab_size: int, hidden: int = 128, layers: int = 2, heads: int = 2, max_len: int = 64
+) -> BertForMaskedLM:
     """A randomly initialised ``BertForMaskedLM`` (hidden ``hidden``, ``layers`` layers): the toy PLM."""
     from transformers import BertConfig, BertForMaskedLM
 
@@ -94,6 +104,20 @@ def tiny_bert(vocab_size: int, hidden: int = 128, layers: int = 2, heads: int = 
 
 def _hidden(encoder: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return encoder(**batch).last_hidden_state  # [B, L, H]
+
+
+@torch.no_grad()
+def _by_length(model: nn.Module, tokens: Tokens, batch_size: int, shape: tuple[int, ...]) -> torch.Tensor:
+    """``model`` on every row of ``tokens`` in eval mode, in batches of rows of similar length, back on
+    the CPU in the original row order: [N, *shape]."""
+    device = next(model.parameters()).device
+    order = torch.argsort(tokens.lengths(), stable=True)
+    out = torch.empty(len(tokens), *shape)
+    with eval_mode(model):
+        for s in range(0, len(tokens), batch_size):
+            idx = order[s : s + batch_size]
+            out[idx] = model(tokens.batch(idx, device)).float().cpu()
+    return out
 
 
 class BiEncoder(nn.Module):
@@ -118,19 +142,9 @@ class BiEncoder(nn.Module):
         m = batch["attention_mask"].unsqueeze(-1).to(h.dtype)
         return (h * m).sum(1) / m.sum(1).clamp_min(1.0)
 
-    @torch.no_grad()
     def embed(self, tokens: Tokens, batch_size: int = 256) -> torch.Tensor:
         """Vectors of every row of ``tokens`` [N, H], in eval mode, batched by similar length."""
-        device = next(self.parameters()).device
-        was = self.training
-        self.eval()
-        order = torch.argsort(tokens.lengths(), stable=True)
-        out = torch.empty(len(tokens), self.encoder.config.hidden_size)
-        for s in range(0, len(tokens), batch_size):
-            idx = order[s : s + batch_size]
-            out[idx] = self(tokens.batch(idx, device)).float().cpu()
-        self.train(was)
-        return out
+        return _by_length(self, tokens, batch_size, (self.encoder.config.hidden_size,))
 
     def similarity(self, a: Tokens, b: Tokens, batch_size: int = 256) -> torch.Tensor:
         """Cosine similarity of row i of ``a`` with row i of ``b`` [N] (symmetric by construction)."""
@@ -152,19 +166,9 @@ class CrossEncoder(nn.Module):
         """Logits [B]."""
         return self.head(self.dropout(_hidden(self.encoder, batch)[:, 0])).squeeze(-1)
 
-    @torch.no_grad()
     def logits(self, pairs: Tokens, batch_size: int = 256) -> torch.Tensor:
         """Logits of every row of ``pairs`` [N], eval mode, batched by similar length."""
-        device = next(self.parameters()).device
-        was = self.training
-        self.eval()
-        order = torch.argsort(pairs.lengths(), stable=True)
-        out = torch.empty(len(pairs))
-        for s in range(0, len(pairs), batch_size):
-            idx = order[s : s + batch_size]
-            out[idx] = self(pairs.batch(idx, device)).float().cpu()
-        self.train(was)
-        return out
+        return _by_length(self, pairs, batch_size, ())
 
     def score(self, ab: Tokens, ba: Tokens, batch_size: int = 256) -> torch.Tensor:
         """Similarity in [0, 1] [N]: the sigmoid of the logit averaged over both orders (symmetric)."""

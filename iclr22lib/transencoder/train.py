@@ -13,32 +13,27 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.stats import spearmanr
 from torch import nn
+from transformers import PreTrainedTokenizerBase, get_linear_schedule_with_warmup
 
 from iclr22lib.core.progress import progress
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.training import optimizer_step
 from iclr22lib.transencoder.models import BiEncoder, CrossEncoder, Tokens, tokenize
 
 
-def rankdata(x: np.ndarray) -> np.ndarray:
-    """Ranks 1..N of ``x`` [N], ties getting the average of the ranks they span (like SciPy's default)."""
-    x = np.asarray(x)
-    _, inv, counts = np.unique(x, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    return ((ends - counts + 1 + ends) / 2.0)[inv.reshape(-1)]
-
-
 def spearman(pred: np.ndarray | torch.Tensor, gold: np.ndarray | torch.Tensor) -> float:
-    """Spearman's rank correlation in [-1, 1]: the Pearson correlation of the (tie-averaged) ranks."""
+    """Spearman's rank correlation in [-1, 1] of ``pred`` [N] and ``gold`` [N] (SciPy's, ties averaged);
+    0 when either side is constant."""
     p = np.asarray(pred, dtype=np.float64).reshape(-1)
     g = np.asarray(gold, dtype=np.float64).reshape(-1)
     if p.shape != g.shape or p.size < 2:
         raise ValueError(f"need two equally long vectors of >= 2 values, got {p.shape} and {g.shape}")
     if not (np.isfinite(p).all() and np.isfinite(g).all()):
         raise ValueError("Spearman of non-finite scores is undefined")
-    rp, rg = rankdata(p) - (p.size + 1) / 2, rankdata(g) - (g.size + 1) / 2
-    den = np.sqrt((rp * rp).sum() * (rg * rg).sum())
-    return float((rp * rg).sum() / den) if den > 0 else 0.0
+    if np.ptp(p) == 0 or np.ptp(g) == 0:
+        return 0.0
+    return float(spearmanr(p, g).statistic)
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ def subset_pairs(pairs: EncodedPairs, n: int, seed: int = 0) -> EncodedPairs:
 
 
 def encode_pairs(
-    tokenizer,
+    tokenizer: PreTrainedTokenizerBase,
     a: Sequence[str],
     b: Sequence[str],
     *,
@@ -140,30 +135,22 @@ def _fit(
         groups.append({"params": head, "lr": lr * head_lr_mult})
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay)
     n_warm = int(warmup * total)
-
-    def schedule(step: int) -> float:
-        if step < n_warm:
-            return (step + 1) / (n_warm + 1)
-        return max(0.0, (total - step) / max(1, total - n_warm))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    # transformers' linear warm-up and decay, one step ahead (``last_epoch=0``): step s trains at
+    # (s + 1) / (n_warm + 1) of ``lr`` during warm-up, so no step is spent at lr 0, then decays to 0
+    for group in opt.param_groups:
+        group["initial_lr"] = group["lr"]
+    sched = get_linear_schedule_with_warmup(opt, n_warm + 1, total + 1, last_epoch=0)
     model.train()
     losses: list[float] = []
     perm = torch.randperm(n_items, generator=gen)
     pos = 0
+    what = f"{desc or 'training'} loss"
     for step in progress(range(total), desc=desc):
         if pos + batch_size > n_items:
             perm, pos = torch.randperm(n_items, generator=gen), 0
         idx = perm[pos : pos + batch_size]
         pos += batch_size
-        loss = loss_fn(idx)
-        check_finite(loss, step=step, what=f"{desc or 'training'} loss")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
+        losses.append(optimizer_step(opt, loss_fn(idx), clip=1.0, scheduler=sched, step=step, what=what))
     model.eval()
     return losses
 

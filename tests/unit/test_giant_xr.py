@@ -77,7 +77,7 @@ def test_toy_graph_precision_rises_far_above_chance():
     emb = enc.embed_all()
     for t, head in enumerate(res.heads, start=1):
         with torch.no_grad():
-            p1 = giant.precision_at_k(head(emb), tg[t - 1], inst, (1,))[1]
+            p1 = giant.ranking_precision(head(emb).topk(1, dim=1).indices, tg[t - 1], inst, (1,))[1]
         chance = float(tg[t - 1].sum(1).mean()) / tg[t - 1].shape[1]
         assert p1 > min(0.9, 5 * chance), (t, p1, chance)
     assert np.mean(res.losses[-1][-20:]) < np.mean(res.losses[-1][:20])  # the loss falls
@@ -208,6 +208,9 @@ def test_cached_transformer_equals_full_forward(minilm):
         m = enc.mask.unsqueeze(-1).float()
         ref = (out * m).sum(1) / m.sum(1)
         np.testing.assert_allclose(enc(torch.arange(3)).numpy(), ref.numpy(), atol=1e-5)
+        whole = giant.TransformerEncoder(texts, tok, model, max_len=16, trainable_layers=6).eval()
+        assert whole.cache is None  # no frozen layers: every layer runs from the token ids
+        np.testing.assert_allclose(whole(torch.arange(3)).numpy(), ref.numpy(), atol=1e-5)
     assert int(enc.mask.sum(1).min()) < 16  # padding was exercised
 
 
@@ -267,7 +270,9 @@ def test_csr_linear_gradient_equals_dense():
     grads = (lin.weight.grad.clone(), lin.bias.grad.clone())
     lin.zero_grad()
     lin(dense).square().sum().backward()
-    assert torch.allclose(grads[0], lin.weight.grad, atol=1e-5) and torch.allclose(grads[1], lin.bias.grad, atol=1e-5)
+    assert torch.allclose(grads[0], lin.weight.grad, atol=1e-5) and torch.allclose(
+        grads[1], lin.bias.grad, atol=1e-5
+    )
 
 
 def test_sparse_dense_split_mlp_equals_csr_mlp():

@@ -48,6 +48,29 @@ def test_clipped_nll_by_hand():
         ta.sample_loss(ta.ConstantVelocity(), straight_batch(), value="mse")
 
 
+def test_nll_and_clipped_nll_match_torch_distributions():
+    """Both losses are the Gaussian-mixture densities torch.distributions builds (per path, per step)."""
+    from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
+
+    g = torch.Generator().manual_seed(0)
+    B, K = 64, 3
+    mix = ta.Mixture(
+        torch.randn(B, K, 12, 2, generator=g),
+        torch.randn(B, K, 12, generator=g) - 1,
+        torch.randn(B, K, generator=g),
+    )
+    y = torch.randn(B, 12, 2, generator=g)
+    scale = mix.log_sigma.exp()[..., None].expand_as(mix.means)
+    path = MixtureSameFamily(Categorical(logits=mix.logits), Independent(Normal(mix.means, scale), 2))
+    torch.testing.assert_close(ta.nll(mix, y), -path.log_prob(y) / 12, rtol=1e-5, atol=1e-5)
+    per_step = MixtureSameFamily(
+        Categorical(logits=mix.logits[:, None].expand(B, 12, K)),
+        Independent(Normal(mix.means.transpose(1, 2), scale.transpose(1, 2)), 1),
+    )
+    want = -per_step.log_prob(y).clamp(max=ta.models.LOG_P_MAX).mean(-1)
+    torch.testing.assert_close(ta.nll_clipped(mix, y), want, rtol=1e-5, atol=1e-5)
+
+
 def test_min_ade_fde_by_hand():
     y = torch.zeros(1, 12, 2)
     means = torch.zeros(1, 2, 12, 2)
