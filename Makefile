@@ -27,6 +27,8 @@ install: $(VENV)/.installed
 
 lint: install
 	$(BIN)/ruff check iclr22lib notebooks tests benchmarks tools
+	# formatting is enforced too (pyproject leaves the chapters and goldens out: their cells are prose-like code)
+	$(BIN)/ruff format --check iclr22lib tests benchmarks tools
 
 # Two xdist workers on two cores: one thread each (OMP_NUM_THREADS), or torch's threads oversubscribe them.
 unit: install

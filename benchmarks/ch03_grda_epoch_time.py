@@ -85,7 +85,9 @@ def time_epochs(kind: str, data, cfg, epochs: int) -> float:
             y = data.y.gather(1, idx)
             nodes = grda.sample_subgraph(data.adj, cfg.sample_v, gen)
             if kind == "batched":
-                grda.train_step(nets, opts, "grda", x, y, data, nodes, lambda_d=cfg.lambda_d, coupling="fixed")
+                grda.train_step(
+                    nets, opts, "grda", x, y, data, nodes, lambda_d=cfg.lambda_d, coupling="fixed"
+                )
             else:
                 loop_step(nets, opts, x, y, data, nodes, cfg.lambda_d)
         times.append(time.perf_counter() - t0)
@@ -95,7 +97,9 @@ def time_epochs(kind: str, data, cfg, epochs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per implementation")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these nets)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these nets)"
+    )
     args = parser.parse_args()
     cfg = grda.config("full", device="cpu", allow_cpu_full=True, lambda_d=1.0, init="official")
     data = grda.load_dg("dg15")
@@ -103,8 +107,10 @@ def main() -> None:
         batched = time_epochs("batched", data, cfg, args.epochs)
         loop = time_epochs("loop", data, cfg, args.epochs)
     load = os.getloadavg()[0]
-    print(f"DG-15, width {cfg.hidden}, {args.threads} CPU thread(s), median of {args.epochs} epochs, "
-          f"1-min load average {load:.1f} on {os.cpu_count()} CPUs (other work slows both timings)")
+    print(
+        f"DG-15, width {cfg.hidden}, {args.threads} CPU thread(s), median of {args.epochs} epochs, "
+        f"1-min load average {load:.1f} on {os.cpu_count()} CPUs (other work slows both timings)"
+    )
     print(f"  batched (iclr22lib.grda):      {batched:.3f} s/epoch")
     print(f"  per-domain loop (same maths):  {loop:.3f} s/epoch")
     print(f"  measured side by side: loop / batched = {loop / batched:.2f}x")

@@ -69,20 +69,28 @@ def main(argv=None) -> None:
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args(argv)
     device = torch.device(args.device)
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, p = {args.p}, "
-          f"C = {args.classes}, float64")
-    print(f"{'N':>7} {'closed form (LOO + dL/dalpha)':>30} {'N refits (LOO only)':>22} {'speed-up':>10} "
-          f"{'max |u - u_refit|':>18}")
+    print(
+        f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, p = {args.p}, "
+        f"C = {args.classes}, float64"
+    )
+    print(
+        f"{'N':>7} {'closed form (LOO + dL/dalpha)':>30} {'N refits (LOO only)':>22} {'speed-up':>10} "
+        f"{'max |u - u_refit|':>18}"
+    )
     rows = [bench(n, args.p, args.classes, min(args.timed, n), device) for n in args.sizes]
     for r in rows:
-        print(f"{r['n']:>7} {r['closed']:>28.3f} s {r['retrain']:>20.1f} s {r['retrain'] / r['closed']:>9.0f}x "
-              f"{r['dev']:>18.1e}")
+        print(
+            f"{r['n']:>7} {r['closed']:>28.3f} s {r['retrain']:>20.1f} s {r['retrain'] / r['closed']:>9.0f}x "
+            f"{r['dev']:>18.1e}"
+        )
     print(f"(refit totals extrapolated from {args.timed} timed refits per N)")
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         growth = b["n"] / a["n"]
-        print(f"N grows {growth:.0f}x: closed form {b['closed'] / a['closed']:.1f}x slower, "
-              f"N refits {b['retrain'] / a['retrain']:.1f}x slower")
+        print(
+            f"N grows {growth:.0f}x: closed form {b['closed'] / a['closed']:.1f}x slower, "
+            f"N refits {b['retrain'] / a['retrain']:.1f}x slower"
+        )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def main() -> None:
     t0 = time.perf_counter()
     checksum = 0.0
     for i in range(0, n, a.batch):
-        checksum += float(render_indices(idx[i:i + a.batch], grid.sizes, resolution=a.resolution,
-                                         device=a.device).sum())
+        checksum += float(
+            render_indices(idx[i : i + a.batch], grid.sizes, resolution=a.resolution, device=a.device).sum()
+        )
     sync(a.device)
     t_batched = time.perf_counter() - t0
 

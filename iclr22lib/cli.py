@@ -121,7 +121,9 @@ def _assemble(root: Path, from_goldens: bool, jobs: int = 1) -> tuple[list[Path]
             print(f"{key}: smoke golden from {golden}")
         else:
             print(f"{key}: smoke run just made")
-        importlib.import_module("iclr22lib.book").prepare_chapter(dest, root / RESULTS_DIR)  # banner; hide injected cell
+        importlib.import_module("iclr22lib.book").prepare_chapter(
+            dest, root / RESULTS_DIR
+        )  # banner; hide injected cell
         out.append(dest)
     return out, executed
 
@@ -159,7 +161,9 @@ def _check_against_goldens(root: Path, executed: list[Path], committed: Path) ->
 
     problems = []
     for nb in executed:
-        problems += nbcheck.compare_checked(nb, root / GOLDENS_DIR / nb.name, root / GOLDENS_DIR / "nbval_sanitize.cfg")
+        problems += nbcheck.compare_checked(
+            nb, root / GOLDENS_DIR / nb.name, root / GOLDENS_DIR / "nbval_sanitize.cfg"
+        )
     fresh = Path(os.environ.get("ICLR22LIB_RESULTS", root / RESULTS_DIR))
     with tempfile.TemporaryDirectory() as tmp:  # only the records of the chapters run just now
         for nb in executed:
@@ -169,9 +173,13 @@ def _check_against_goldens(root: Path, executed: list[Path], committed: Path) ->
         problems += regression.compare_dirs(tmp, committed)[1]
     for line in problems:
         print(f"check: {line}")
-    print(f"check: {len(executed)} fresh chapter(s) against their goldens and records, {len(problems)} problem(s)")
+    print(
+        f"check: {len(executed)} fresh chapter(s) against their goldens and records, {len(problems)} problem(s)"
+    )
     if problems:
-        raise pipeline.PipelineError(f"{len(problems)} checked output(s) or metric(s) differ from the goldens")
+        raise pipeline.PipelineError(
+            f"{len(problems)} checked output(s) or metric(s) differ from the goldens"
+        )
 
 
 def cmd_data(args) -> None:
@@ -200,7 +208,9 @@ def cmd_data(args) -> None:
 def cmd_scoreboard(args) -> None:
     from iclr22lib.core import scoreboard
 
-    path = scoreboard.write(args.results or args.root / RESULTS_DIR, args.out or args.root / "book/scoreboard.md")
+    path = scoreboard.write(
+        args.results or args.root / RESULTS_DIR, args.out or args.root / "book/scoreboard.md"
+    )
     print(f"scoreboard written: {path}")
 
 

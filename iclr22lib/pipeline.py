@@ -182,7 +182,9 @@ def validate_parameters(chapter: str, defaults: Mapping[str, Any], params: Mappi
     merged = {**defaults, **params}
     scale = merged.get("SCALE", "smoke")
     if module is not None and (not isinstance(scale, str) or scale not in module.PRESETS):
-        raise ConfigError(f"SCALE={scale!r} is not a scale for {chapter}; allowed: {', '.join(module.PRESETS)}")
+        raise ConfigError(
+            f"SCALE={scale!r} is not a scale for {chapter}; allowed: {', '.join(module.PRESETS)}"
+        )
     unknown = [n for n in params if n not in defaults]
     if unknown:
         raise ConfigError(f"unknown parameter {unknown[0]!r} for {chapter}; allowed: {', '.join(defaults)}")
@@ -274,6 +276,7 @@ def is_stale(executed: str | os.PathLike, source: str | os.PathLike) -> bool:
 def refresh_prose(executed: str | os.PathLike, source: str | os.PathLike, output: str | os.PathLike) -> Path:
     """Copy an executed, non-stale notebook to ``output`` with the Markdown cells of the current source."""
     import nbformat
+
     if is_stale(executed, source):
         raise PipelineError(f"{executed} is stale: its code no longer matches {source}")
     nb = nbformat.read(executed, as_version=4)

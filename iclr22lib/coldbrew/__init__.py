@@ -36,12 +36,12 @@ __getattr__, __dir__ = lazy_exports(
             "DegreeGroups", "LabelSplit", "cut_isolated_edges", "degree_groups", "label_split", "node_degree",
         ),
         "train": (
-            "MODEL_NAMES", "DatasetResult", "Prepared", "group_accuracy", "models_run", "prepare",
-            "run_dataset", "run_experiment", "run_seed", "train_gcn", "train_graphmlp", "train_mlp",
-            "train_sage", "train_student",
+            "MODEL_NAMES", "DatasetResult", "Prepared", "fit_mlp1", "group_accuracy", "models_run", "prepare",
+            "run_dataset", "run_experiment", "run_seed", "train_adam", "train_gcn", "train_graphmlp",
+            "train_mlp", "train_sage", "train_student",
         ),
     },
-)
+)  # fmt: skip
 
 __all__ = [
     "FULL",
@@ -67,6 +67,7 @@ __all__ = [
     "cut_isolated_edges",
     "degree_groups",
     "fcr",
+    "fit_mlp1",
     "group_accuracy",
     "label_propagation",
     "label_split",
@@ -81,6 +82,7 @@ __all__ = [
     "run_seed",
     "se_penalty",
     "sweeps",
+    "train_adam",
     "train_gcn",
     "train_graphmlp",
     "train_mlp",

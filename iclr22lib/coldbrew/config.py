@@ -75,10 +75,12 @@ class ColdBrewConfig(RunConfig):
 
     @property
     def dataset_names(self) -> tuple[str, ...]:
+        """The graphs of the classification experiment."""
         return DATASET_CHOICES[self.datasets]
 
     @property
     def link_dataset_names(self) -> tuple[str, ...]:
+        """The graphs of the link-prediction experiment."""
         return DATASET_CHOICES[self.link_datasets]
 
 
@@ -99,8 +101,6 @@ FULL = ColdBrewConfig(
     link_epochs=1500,
 )
 PRESETS = {"smoke": SMOKE, "full": FULL}
-
-
 
 
 def _check(cfg: ColdBrewConfig) -> None:

@@ -20,21 +20,22 @@ embedding, trained with the same link loss. The MLP and the student never see an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.data import Data
 
 from iclr22lib.coldbrew.config import ColdBrewConfig
-from iclr22lib.coldbrew.models import MLP, SEGCN, ColdBrewStudent, se_penalty, virtual_neighbours
+from iclr22lib.coldbrew.models import MLP, SEGCN, ColdBrewStudent, se_penalty
 from iclr22lib.coldbrew.splits import cut_isolated_edges, degree_groups
-from iclr22lib.coldbrew.train import _fit
+from iclr22lib.coldbrew.train import fit_mlp1, train_adam
 from iclr22lib.core.device import cpu_threads
 from iclr22lib.core.graphs import gcn_adjacency, load_planetoid, row_normalize
 from iclr22lib.core.seeding import seed_everything
+from iclr22lib.core.stats import mean_sd
 
 #: Models of the link-prediction experiment, in table order.
 LINK_MODELS = ("GCN", "GCN+SE", "MLP", "Cold Brew")
@@ -169,15 +170,15 @@ def link_split(data: Data, cfg: ColdBrewConfig, split_seed: int = 0) -> LinkData
 
 def _fit_link(
     encoder: nn.Module,
-    embed,
+    embed: Callable[[], torch.Tensor],
     ld: LinkData,
     cfg: ColdBrewConfig,
     what: str,
-    penalty=None,
+    penalty: Callable[[], torch.Tensor] | None = None,
     params: list[torch.Tensor] | None = None,
 ) -> nn.Module:
-    """Minimise the link loss of ``embed()`` [N, D] on the training edges with fresh negatives every
-    step; keep the weights with the best validation MRR."""
+    """Minimise the link loss of ``embed()`` [N, D] on the training edges (plus ``penalty()``) with fresh
+    negatives every step, at the link learning rate; keep the weights with the best validation MRR."""
 
     def loss() -> torch.Tensor:
         neg = sample_negatives(ld.train, ld.num_nodes, cfg.link_negatives)
@@ -188,12 +189,8 @@ def _fit_link(
         z = embed()
         return mrr(z, z, ld.val, ld.full)
 
-    return _fit(encoder, loss, score, cfg.link_epochs, link_optim(cfg), what, params=params)
-
-
-def link_optim(cfg: ColdBrewConfig) -> ColdBrewConfig:
-    """``cfg`` with the link models' learning rate and weight decay in place of the classifiers'."""
-    return replace(cfg, lr=cfg.link_lr, weight_decay=cfg.link_weight_decay)
+    lr, wd = cfg.link_lr, cfg.link_weight_decay
+    return train_adam(encoder, loss, score, cfg.link_epochs, cfg, what, lr=lr, weight_decay=wd, params=params)
 
 
 def train_link_gcn(ld: LinkData, cfg: ColdBrewConfig, se_layers: str) -> SEGCN:
@@ -217,28 +214,26 @@ def train_link_mlp(ld: LinkData, cfg: ColdBrewConfig) -> MLP:
 
 
 def train_link_student(
-    ld: LinkData, bank: torch.Tensor, cfg: ColdBrewConfig
+    ld: LinkData, bank: torch.Tensor, cfg: ColdBrewConfig, seed: int | None = None
 ) -> tuple[ColdBrewStudent, torch.Tensor]:
     """Cold Brew for links: MLP1 regresses the teacher's bank [N, D] on the non-isolated nodes (MSE,
     best held-out-node MSE, ``cfg.mlp_epochs`` steps), virtual neighbours are precomputed once, and MLP2 maps
-    ``[x, a1·ẽ, a0·ê]`` to a [N, link_dim] embedding under the link loss. Returns it and the embedding."""
+    ``[x, a1·ẽ, a0·ê]`` to a [N, link_dim] embedding under the link loss. Returns it and the embedding.
+    ``seed`` (default ``cfg.seed``) draws which non-isolated nodes select MLP1."""
     dev = ld.adj.device
     student = ColdBrewStudent(ld.x.shape[1], bank.shape[1], cfg.link_dim, cfg.mlp_hidden, cfg.link_dropout)
     student = student.to(dev)
     known = torch.nonzero(~ld.is_isolated).flatten()
-    gen = torch.Generator().manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed if seed is None else seed)
     known = known[torch.randperm(len(known), generator=gen).to(dev)]
     n_val = max(1, len(known) // 10)
     val, fit_on = known[:n_val], known[n_val:]  # MLP1 is selected on nodes it does not fit
-    mlp1 = student.mlp1
-    _fit(mlp1, lambda: F.mse_loss(mlp1(ld.x)[fit_on], bank[fit_on]),
-         lambda: -float(F.mse_loss(mlp1(ld.x)[val], bank[val])), cfg.mlp_epochs, link_optim(cfg), "link student MLP1")  # fmt: skip
-    with torch.no_grad():
-        ehat = mlp1(ld.x)
-        mixed, _, _ = virtual_neighbours(ehat, bank, cfg.top_k)
-    stage2 = [p for n, p in student.named_parameters() if not n.startswith("mlp1.")]
-    _fit_link(student, lambda: student.classify(ld.x, mixed, ehat), ld, cfg, "link student MLP2",
-              params=stage2)  # fmt: skip
+    lr, wd = cfg.link_lr, cfg.link_weight_decay
+    ehat, mixed = fit_mlp1(student, ld.x, bank, fit_on, val, cfg, "link student MLP1", lr=lr, weight_decay=wd)
+    stage2 = student.classifier_parameters()
+    _fit_link(
+        student, lambda: student.classify(ld.x, mixed, ehat), ld, cfg, "link student MLP2", params=stage2
+    )
     with torch.no_grad():
         return student, student.classify(ld.x, mixed, ehat)
 
@@ -256,7 +251,7 @@ def link_seed(ld: LinkData, cfg: ColdBrewConfig, seed: int) -> dict[str, dict[st
         emb["GCN"], emb["GCN+SE"], emb["MLP"] = gcn(ld.x, ld.adj), teacher(ld.x, ld.adj), mlp(ld.x)
     bank = teacher.embedding_bank(ld.x, ld.adj)
     seed_everything(seed)
-    emb["Cold Brew"] = train_link_student(ld, bank, replace(cfg, seed=seed))[1]
+    emb["Cold Brew"] = train_link_student(ld, bank, cfg, seed=seed)[1]
     return {m: {"isolated": mrr(z, z, ld.isolated, ld.full), "warm": mrr(z, z, ld.warm, ld.full)}
             for m, z in emb.items()}  # fmt: skip
 
@@ -270,8 +265,8 @@ class LinkResult:
     mrr: dict[str, dict[str, list[float]]]
 
     def mean_sd(self, model: str, group: str) -> tuple[float, float]:
-        v = np.asarray(self.mrr[model][group])
-        return float(v.mean()), float(v.std())
+        """Mean and standard deviation (ddof=0) of the MRR over seeds."""
+        return mean_sd(self.mrr[model][group])
 
 
 def run_link_prediction(data: Data, cfg: ColdBrewConfig) -> LinkResult:

@@ -2,7 +2,15 @@
 
 Node features enter every model as a sparse [N, F] matrix (bag-of-words is ~1 % dense), so the
 first layer is a sparse-dense product; ``adj`` is always the sparse GCN matrix ``D^-1/2 (A+I) D^-1/2``
-[N, N] of the *cut* graph.
+[N, N] of the *cut* graph (PyG's ``gcn_norm`` weights, :func:`iclr22lib.core.graphs.gcn_adjacency`).
+
+The GCN layers propagate by hand, ``Â (H W + E) + b`` with ``torch.sparse.mm``, not with PyG's
+``GCNConv``: the structural embedding ``E`` enters *before* the propagation, which ``GCNConv``
+(``Â (H W) + b``) cannot express without a second propagation, and at this chapter's width the
+hand-written layer is faster. ``benchmarks/ch00_gcn_pyg.py`` (one training epoch, one CPU thread,
+``torch.utils.benchmark.Timer`` medians, two runs on a shared 2-core machine), hidden 64: ``GCNConv``
+on the sparse input 15.3-15.8 ms on Cora and 25.8-36.0 ms on CiteSeer; the same GCN by hand
+0.79-0.81x and 0.73-0.75x that, :class:`SEGCN` with the embedding ("100") 0.78-0.91x and 0.73-0.76x.
 """
 
 from __future__ import annotations
@@ -11,6 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import PairNorm, SAGEConv
+
+from iclr22lib.core.graphs import sparse_dropout
+from iclr22lib.core.training import eval_mode
 
 
 class SparseLinear(nn.Module):
@@ -24,20 +35,8 @@ class SparseLinear(nn.Module):
         self.dropout = dropout
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.is_sparse:
-            if self.training and self.dropout > 0:
-                x = x.coalesce()
-                keep = torch.rand(x.values().shape, device=x.device) >= self.dropout
-                x = torch.sparse_coo_tensor(
-                    x.indices(),
-                    x.values() * keep / (1 - self.dropout),
-                    x.shape,
-                    is_coalesced=True,
-                    check_invariants=False,
-                )
-            out = torch.sparse.mm(x, self.weight)
-        else:
-            out = F.dropout(x, self.dropout, self.training) @ self.weight
+        x = sparse_dropout(x, self.dropout, self.training)
+        out = torch.sparse.mm(x, self.weight) if x.is_sparse else x @ self.weight
         return out if self.bias is None else out + self.bias
 
 
@@ -138,11 +137,8 @@ class SEGCN(nn.Module):
     @torch.no_grad()
     def embedding_bank(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
         """The distillation target Ē [N, hidden·(L-1) + C]: all layer outputs concatenated, in eval mode."""
-        was = self.training
-        self.eval()
-        bank = torch.cat(self.layers(x, adj), dim=1)
-        self.train(was)
-        return bank
+        with eval_mode(self):
+            return torch.cat(self.layers(x, adj), dim=1)
 
 
 class MLP(nn.Module):
@@ -161,6 +157,7 @@ class MLP(nn.Module):
         self.dropout = dropout
 
     def hidden(self, x: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        """The hidden layer [N, hidden] (after norm, GELU and dropout) of x [N, F] and ``extra``."""
         h = self.lin_x(x)
         if self.lin_extra is not None:
             if extra is None:
@@ -212,6 +209,10 @@ class ColdBrewStudent(nn.Module):
         self.mlp2 = MLP(in_dim, hidden, n_classes, dropout, extra_dim=2 * bank_dim)
         self.a0 = nn.Parameter(torch.tensor(1e-4))
         self.a1 = nn.Parameter(torch.tensor(1e-4))
+
+    def classifier_parameters(self) -> list[nn.Parameter]:
+        """What stage 2 trains: MLP2, ``a0`` and ``a1`` (every parameter but MLP1's)."""
+        return [p for n, p in self.named_parameters() if not n.startswith("mlp1.")]
 
     def classify(self, x: torch.Tensor, mixed: torch.Tensor, ehat: torch.Tensor) -> torch.Tensor:
         """Logits [N, C] of MLP2 from x [N, F], ẽ [N, D] and ê [N, D]."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -30,7 +29,10 @@ from iclr22lib.core.device import cpu_threads
 from iclr22lib.core.graphs import gcn_adjacency, load_planetoid, row_normalize
 from iclr22lib.core.progress import progress
 from iclr22lib.core.seeding import seed_everything
-from iclr22lib.core.training import check_finite
+from iclr22lib.core.stats import mean_sd
+from iclr22lib.core.training import accuracy, fit, optimizer_step
+
+M = TypeVar("M", bound=nn.Module)
 
 MODEL_NAMES = ("GCN", "GCN+SE", "MLP", "GraphMLP", "GraphSAGE", "Cold Brew")
 
@@ -92,49 +94,30 @@ def group_accuracy(logits: torch.Tensor, g: Prepared) -> dict[str, float]:
     return {k: 100.0 * float(hit[m].mean()) for k, m in g.masks.items()}
 
 
-def _fit(
-    model: nn.Module,
+def train_adam(
+    model: M,
     loss_fn: Callable[[], torch.Tensor],
     score_fn: Callable[[], float],
     epochs: int,
     cfg: ColdBrewConfig,
     what: str,
+    *,
+    lr: float | None = None,
+    weight_decay: float | None = None,
     params: list[torch.Tensor] | None = None,
-) -> nn.Module:
-    """Adam for ``epochs`` steps; keep the weights with the best validation ``score_fn`` (higher is better)."""
-    opt = torch.optim.Adam(params or model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    best, state = -float("inf"), None
-    for epoch in range(epochs):
-        model.train()
-        opt.zero_grad()
-        loss = loss_fn()
-        check_finite(loss, step=epoch, what=f"{what} loss")
-        loss.backward()
-        opt.step()
-        if (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1:
-            model.eval()
-            with torch.no_grad():
-                score = score_fn()
-            if score > best:
-                best, state = score, copy.deepcopy(model.state_dict())
-    model.load_state_dict(state)
-    model.eval()
+) -> M:
+    """Full-batch Adam on the scalar ``loss_fn()`` for ``epochs`` steps over ``params`` (default: all of
+    ``model``'s), with ``lr`` and ``weight_decay`` (default: ``cfg``'s); ``score_fn()`` (higher is better)
+    every ``cfg.eval_every`` steps and at the last. Returns ``model`` at its best score, in eval mode."""
+    lr = cfg.lr if lr is None else lr
+    weight_decay = cfg.weight_decay if weight_decay is None else weight_decay
+    opt = torch.optim.Adam(params or model.parameters(), lr=lr, weight_decay=weight_decay)
+
+    def step(epoch: int) -> float:
+        return optimizer_step(opt, loss_fn(), step=epoch, what=f"{what} loss")
+
+    fit(model, step, score_fn, steps=epochs, eval_every=cfg.eval_every, mode="max", desc=what)
     return model
-
-
-def _val_acc(logits_fn: Callable[[], torch.Tensor], g: Prepared) -> Callable[[], float]:
-    def score() -> float:
-        m = g.split.val
-        return float((logits_fn()[m].argmax(dim=1) == g.y[m]).float().mean())
-
-    return score
-
-
-def _val_acc_sub(val_logits_fn: Callable[[], torch.Tensor], g: Prepared) -> Callable[[], float]:
-    def score() -> float:
-        return float((val_logits_fn().argmax(dim=1) == g.y[g.split.val]).float().mean())
-
-    return score
 
 
 def train_gcn(g: Prepared, cfg: ColdBrewConfig, se_layers: str, epochs: int | None = None) -> SEGCN:
@@ -151,7 +134,7 @@ def train_gcn(g: Prepared, cfg: ColdBrewConfig, se_layers: str, epochs: int | No
         residual=cfg.residual,
         se_init_std=cfg.se_init_std,
     ).to(g.y.device)
-    tr = g.split.train
+    tr, va = g.split.train, g.split.val
 
     def loss() -> torch.Tensor:
         ce = F.cross_entropy(model(g.x, g.adj)[tr], g.y[tr])
@@ -159,21 +142,55 @@ def train_gcn(g: Prepared, cfg: ColdBrewConfig, se_layers: str, epochs: int | No
             return ce
         return ce + cfg.se_reg * se_penalty(model.se_parameters(), cfg.se_reg_form)
 
-    return _fit(model, loss, _val_acc(lambda: model(g.x, g.adj), g), epochs or cfg.epochs, cfg, "GCN")
+    return train_adam(
+        model, loss, lambda: accuracy(model(g.x, g.adj)[va], g.y[va]), epochs or cfg.epochs, cfg, "GCN"
+    )
 
 
 def train_mlp(g: Prepared, cfg: ColdBrewConfig) -> MLP:
     """The plain MLP baseline: features only, same architecture as the student's classifier."""
     model = MLP(g.x.shape[1], cfg.mlp_hidden, g.n_classes, cfg.mlp_dropout).to(g.y.device)
     tr = g.split.train
-    return _fit(
+    return train_adam(
         model,
         lambda: F.cross_entropy(model(g.x_train), g.y[tr]),
-        _val_acc_sub(lambda: model(g.x_val), g),
+        lambda: accuracy(model(g.x_val), g.y[g.split.val]),
         cfg.mlp_epochs,
         cfg,
         "MLP",
     )
+
+
+def fit_mlp1(
+    student: ColdBrewStudent,
+    x: torch.Tensor,
+    bank: torch.Tensor,
+    fit_on: torch.Tensor,
+    val: torch.Tensor,
+    cfg: ColdBrewConfig,
+    what: str,
+    *,
+    lr: float | None = None,
+    weight_decay: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stage 1 of the student: MLP1 regresses the teacher's ``bank`` [N, D] from ``x`` [N, F] by MSE on
+    the nodes ``fit_on`` (a mask or indices) for ``cfg.mlp_epochs`` steps, keeping the weights of least
+    MSE on ``val``. Returns ê = MLP1(x) [N, D] and its virtual-neighbour mix ẽ [N, D] in the bank."""
+    mlp1 = student.mlp1
+    train_adam(
+        mlp1,
+        lambda: F.mse_loss(mlp1(x)[fit_on], bank[fit_on]),
+        lambda: -float(F.mse_loss(mlp1(x)[val], bank[val])),
+        cfg.mlp_epochs,
+        cfg,
+        what,
+        lr=lr,
+        weight_decay=weight_decay,
+    )
+    with torch.no_grad():
+        ehat = mlp1(x)
+        mixed, _, _ = virtual_neighbours(ehat, bank, cfg.top_k)
+    return ehat, mixed
 
 
 def train_student(
@@ -190,29 +207,16 @@ def train_student(
     )
     known = ~g.groups.isolated.to(dev)
     fit_on = known if cfg.mimic_nodes == "non_isolated" else g.split.train
-    val = g.split.val & known
-    mlp1 = student.mlp1
-    _fit(
-        mlp1,
-        lambda: F.mse_loss(mlp1(g.x)[fit_on], bank[fit_on]),
-        lambda: -float(F.mse_loss(mlp1(g.x)[val], bank[val])),
-        cfg.mlp_epochs,
-        cfg,
-        "student MLP1",
-    )
-    with torch.no_grad():
-        ehat = mlp1(g.x)
-        mixed, _, _ = virtual_neighbours(ehat, bank, cfg.top_k)
+    ehat, mixed = fit_mlp1(student, g.x, bank, fit_on, g.split.val & known, cfg, "student MLP1")
     tr, va = g.split.train, g.split.val
-    stage2 = [p for n, p in student.named_parameters() if not n.startswith("mlp1.")]
-    _fit(
+    train_adam(
         student,
         lambda: F.cross_entropy(student.classify(g.x_train, mixed[tr], ehat[tr]), g.y[tr]),
-        _val_acc_sub(lambda: student.classify(g.x_val, mixed[va], ehat[va]), g),
+        lambda: accuracy(student.classify(g.x_val, mixed[va], ehat[va]), g.y[va]),
         cfg.mlp_epochs,
         cfg,
         "student MLP2",
-        params=stage2,
+        params=student.classifier_parameters(),
     )
     with torch.no_grad():
         return student, student.classify(g.x, mixed, ehat)
@@ -226,7 +230,7 @@ def train_graphmlp(g: Prepared, cfg: ColdBrewConfig) -> GraphMLP:
     for _ in range(cfg.graphmlp_hops - 1):
         adj_r = torch.sparse.mm(g.adj, adj_r)
     model = GraphMLP(g.x.shape[1], cfg.mlp_hidden, g.n_classes, cfg.mlp_dropout).to(dev)
-    tr = g.split.train
+    tr, va = g.split.train, g.split.val
     b = min(cfg.graphmlp_batch, g.num_nodes)
 
     def loss() -> torch.Tensor:
@@ -235,17 +239,19 @@ def train_graphmlp(g: Prepared, cfg: ColdBrewConfig) -> GraphMLP:
         nc = neighbour_contrastive_loss(z, adj_r[batch][:, batch], cfg.graphmlp_tau)
         return F.cross_entropy(model(g.x_train)[0], g.y[tr]) + cfg.graphmlp_weight * nc
 
-    return _fit(model, loss, _val_acc_sub(lambda: model(g.x_val)[0], g), cfg.mlp_epochs, cfg, "GraphMLP")
+    return train_adam(
+        model, loss, lambda: accuracy(model(g.x_val)[0], g.y[va]), cfg.mlp_epochs, cfg, "GraphMLP"
+    )
 
 
 def train_sage(g: Prepared, cfg: ColdBrewConfig) -> GraphSAGE:
     """Two-layer GraphSAGE on the cut graph."""
     model = GraphSAGE(g.x.shape[1], cfg.hidden, g.n_classes, cfg.dropout).to(g.y.device)
-    tr = g.split.train
-    return _fit(
+    tr, va = g.split.train, g.split.val
+    return train_adam(
         model,
         lambda: F.cross_entropy(model(g.x_dense, g.edge_index)[tr], g.y[tr]),
-        _val_acc(lambda: model(g.x_dense, g.edge_index), g),
+        lambda: accuracy(model(g.x_dense, g.edge_index)[va], g.y[va]),
         cfg.epochs,
         cfg,
         "GraphSAGE",
@@ -266,14 +272,14 @@ class DatasetResult:
     lp_alpha: float = float("nan")
     homophily: float = float("nan")
 
-    def add(self, table: dict, model: str, accs: dict[str, float]) -> None:
+    def add(self, table: dict[str, dict[str, list[float]]], model: str, accs: dict[str, float]) -> None:
+        """Append ``accs`` (group -> accuracy) to ``table[model]``."""
         for k, v in accs.items():
             table.setdefault(model, {}).setdefault(k, []).append(v)
 
     def mean_sd(self, model: str, group: str) -> tuple[float, float]:
         """Mean and standard deviation (ddof=0) over seeds, in %."""
-        v = np.asarray(self.acc[model][group])
-        return float(v.mean()), float(v.std())
+        return mean_sd(self.acc[model][group])
 
 
 def run_seed(g: Prepared, cfg: ColdBrewConfig, seed: int, res: DatasetResult) -> None:
@@ -289,12 +295,12 @@ def run_seed(g: Prepared, cfg: ColdBrewConfig, seed: int, res: DatasetResult) ->
     teachers = {}
 
     def gnn(name: str, se: str) -> Callable[[], torch.Tensor]:
-        def fit() -> torch.Tensor:
+        def train() -> torch.Tensor:
             teachers[name] = model = train_gcn(g, cfg, se)
             with torch.no_grad():
                 return model(g.x, g.adj)
 
-        return fit
+        return train
 
     timed("GCN", gnn("GCN", "000"))
     timed("GCN+SE", gnn("GCN+SE", cfg.se_layers))

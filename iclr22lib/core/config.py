@@ -214,11 +214,23 @@ class ChapterConfig(typing.Generic[C]):
         self.__doc__ = f"Validate {chapter}'s parameters, seed everything and return its config (a knob given as None keeps the scale's preset value)."
 
     def __call__(
-        self, scale: str = "smoke", *, seed: int = 0, device: str = "auto", allow_cpu_full: bool = False, **knobs: Any
+        self,
+        scale: str = "smoke",
+        *,
+        seed: int = 0,
+        device: str = "auto",
+        allow_cpu_full: bool = False,
+        **knobs: Any,
     ) -> C:
         return resolve(
-            self.presets, scale, seed=seed, device=device, allow_cpu_full=allow_cpu_full, knobs=knobs,
-            chapter=self.chapter, check=self.check,
+            self.presets,
+            scale,
+            seed=seed,
+            device=device,
+            allow_cpu_full=allow_cpu_full,
+            knobs=knobs,
+            chapter=self.chapter,
+            check=self.check,
         )
 
     def __repr__(self) -> str:

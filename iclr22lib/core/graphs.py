@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
+from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
 
 from iclr22lib.core.data import PLANETOID, DataError, fetch
@@ -111,18 +112,13 @@ def load_planetoid(name: str, root: str | os.PathLike | None = None) -> Data:
 
 
 def gcn_adjacency(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
-    """The GCN propagation matrix ``D^-1/2 (A + I) D^-1/2`` as a sparse COO tensor [N, N].
-
-    ``edge_index`` [2, E] must list both directions of each undirected edge; self-loops are added.
-    """
-    loops = torch.arange(num_nodes, device=edge_index.device).repeat(2, 1)
-    index = torch.cat([remove_self_loops(edge_index)[0], loops], dim=1)
-    deg = torch.zeros(num_nodes, device=edge_index.device).index_add_(
-        0, index[1], torch.ones(index.shape[1], device=edge_index.device)
-    )
-    inv_sqrt = deg.pow(-0.5)
-    weight = inv_sqrt[index[0]] * inv_sqrt[index[1]]
-    return torch.sparse_coo_tensor(index, weight, (num_nodes, num_nodes), check_invariants=False).coalesce()
+    """The GCN propagation matrix ``D^-1/2 (A + I) D^-1/2`` as a sparse COO tensor [N, N]: PyG's
+    ``gcn_norm`` weights (self-loops added), with ``[i, j]`` the weight of the message j → i, as in
+    ``GCNConv``. ``edge_index`` [2, E] lists each directed edge j → i as (j, i)."""
+    index, weight = gcn_norm(edge_index, None, num_nodes)
+    return torch.sparse_coo_tensor(
+        index.flip(0), weight, (num_nodes, num_nodes), check_invariants=False
+    ).coalesce()
 
 
 def row_normalize(x: torch.Tensor) -> torch.Tensor:

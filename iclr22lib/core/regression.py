@@ -76,7 +76,12 @@ def write_spread(records: Sequence[Record], path: str | os.PathLike) -> Path:
     """Write :func:`spread` of ``records`` to ``path`` as JSON and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"chapter": records[0].chapter, "scale": records[0].scale, "level": LEVEL, "metrics": spread(records)}
+    body = {
+        "chapter": records[0].chapter,
+        "scale": records[0].scale,
+        "level": LEVEL,
+        "metrics": spread(records),
+    }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, indent=2) + "\n")
     os.replace(tmp, path)

@@ -73,8 +73,6 @@ FULL = DeepAAConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-
-
 def _check(cfg: DeepAAConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     used = cfg.pretrain_per_class + cfg.search_per_class + cfg.val_per_class
@@ -83,6 +81,7 @@ def _check(cfg: DeepAAConfig) -> None:
             f"pretrain_per_class + search_per_class + val_per_class = {used}, but the staged CIFAR-10 subset "
             "has 2000 train images per class"
         )
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch06", PRESETS, check=_check)

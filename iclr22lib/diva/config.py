@@ -75,8 +75,6 @@ FULL = DivaConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-
-
 def _check(cfg: DivaConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     bad = [v for v in cfg.noise_levels if not 0.0 <= v < 0.9]

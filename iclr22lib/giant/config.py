@@ -91,8 +91,6 @@ FULL = GiantConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-
-
 def _check(cfg: GiantConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     for name, lst in (("models", cfg.model_list), ("ablation_models", cfg.ablation_model_list)):
@@ -105,6 +103,7 @@ def _check(cfg: GiantConfig) -> None:
         grid = getattr(cfg, name)
         if not grid or any(not 1e-7 <= lr <= 1.0 for lr in grid):
             raise ConfigError(f"{name}={grid!r}: give one or more learning rates in [1e-7, 1]")
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch02", PRESETS, check=_check)

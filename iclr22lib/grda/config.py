@@ -79,8 +79,6 @@ FULL = GRDAConfig(
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-
-
 def _check(cfg: GRDAConfig) -> None:
     """The rules :func:`knob` cannot state (across fields, or on the items of a list)."""
     bad = [m for m in cfg.method_list if m not in METHODS]

@@ -30,8 +30,14 @@ __getattr__, __dir__ = lazy_exports(
         "sprites": ("SHAPES", "factor_values", "render", "render_indices", "render_one"),
         "train": ("Run", "predict", "run_experiment", "run_one", "train_regressor", "train_vae"),
         "vae": (
-            "VAE_MODELS", "ConvVAE", "ReadoutModel", "adaptive_average", "kl_between", "kl_normal",
-            "sample_pairs", "vae_loss",
+            "VAE_MODELS",
+            "ConvVAE",
+            "ReadoutModel",
+            "adaptive_average",
+            "kl_between",
+            "kl_normal",
+            "sample_pairs",
+            "vae_loss",
         ),
     },
 )

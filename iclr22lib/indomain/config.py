@@ -22,9 +22,14 @@ class InDomainConfig(RunConfig):
     resolution: int = knob(64, choices=(32, 64), help="image side length in pixels")
     grid_sizes: tuple[int, ...] = knob((3, 6, 40, 32, 32), help="values of shape, scale, orientation, x, y")
     orientation_span: float = knob(
-        360.0, low=1.0, high=360.0, help="orientations span [0, this] degrees (dSprites: 360, not identifiable)"
+        360.0,
+        low=1.0,
+        high=360.0,
+        help="orientations span [0, this] degrees (dSprites: 360, not identifiable)",
     )
-    ratio: float = knob(0.2, low=0.05, high=0.5, help="held-out ratio r of the structured splits (dSprites: 0.2)")
+    ratio: float = knob(
+        0.2, low=0.05, high=0.5, help="held-out ratio r of the structured splits (dSprites: 0.2)"
+    )
     splits: tuple[str, ...] = knob(SPLITS, help=f"split kinds to run, from {SPLITS}")
     models: tuple[str, ...] = knob(MODELS, help=f"model families, from {MODELS}")
     n_seeds: int = knob(3, low=1, high=20, help="training runs per (split, model)")
@@ -33,20 +38,28 @@ class InDomainConfig(RunConfig):
     lr: float = knob(1e-3, low=1e-6, high=1.0, help="Adam learning rate")
     latent: int = knob(10, low=1, high=256, help="VAE families: latent dimensions")
     beta: float = knob(1.0, low=0.0, high=100.0, help="VAE families: weight of the KL to the N(0, I) prior")
-    slow_gamma: float = knob(10.0, low=0.0, high=1000.0, help="SlowVAE: weight of the Laplace transition prior")
+    slow_gamma: float = knob(
+        10.0, low=0.0, high=1000.0, help="SlowVAE: weight of the Laplace transition prior"
+    )
     slow_rate: float = knob(6.0, low=0.01, high=100.0, help="SlowVAE: rate of the Laplace transition prior")
     max_test: int = knob(0, low=0, high=10_000_000, help="evaluate on at most this many test points (0: all)")
 
 
 SMOKE = InDomainConfig(
-    scale="smoke", resolution=32, grid_sizes=(3, 6, 10, 16, 16), orientation_span=81.0,
-    splits=("random", "extrapolation"), models=("cnn",), n_seeds=1, epochs=8, batch_size=128, lr=1e-3,
+    scale="smoke",
+    resolution=32,
+    grid_sizes=(3, 6, 10, 16, 16),
+    orientation_span=81.0,
+    splits=("random", "extrapolation"),
+    models=("cnn",),
+    n_seeds=1,
+    epochs=8,
+    batch_size=128,
+    lr=1e-3,
     max_test=4000,
 )
 FULL = InDomainConfig(scale="full")
 PRESETS = {"smoke": SMOKE, "full": FULL}
-
-
 
 
 def _check(cfg: InDomainConfig) -> None:

@@ -59,9 +59,15 @@ def dsprites_grid(sizes: tuple[int, ...] = (3, 6, 40, 32, 32), ratio: float = 0.
 
 
 #: Other benchmark grids of the paper (used by the tests to check split fractions).
-SHAPES3D = Grid((10, 10, 10, 8, 4, 15), ("floor", "wall", "object", "size", "type", "azimuth"), ("type",), 0.15)
-MPI3D = Grid((6, 6, 2, 3, 3, 40, 40), ("color", "shape", "size", "height", "background", "x", "y"),
-             ("shape", "size"), 0.10)
+SHAPES3D = Grid(
+    (10, 10, 10, 8, 4, 15), ("floor", "wall", "object", "size", "type", "azimuth"), ("type",), 0.15
+)
+MPI3D = Grid(
+    (6, 6, 2, 3, 3, 40, 40),
+    ("color", "shape", "size", "height", "background", "x", "y"),
+    ("shape", "size"),
+    0.10,
+)
 
 
 def heldout_values(grid: Grid, kind: str) -> dict[int, np.ndarray]:

@@ -25,7 +25,9 @@ class CNN(nn.Module):
         n_blocks = round(math.log2(resolution / 4))
         if n_blocks < 1 or 4 * 2**n_blocks != resolution:
             raise ValueError(f"resolution must be 4 * 2^k (8, 16, 32, 64, ...); got {resolution}")
-        widths = ([32, 32, 64, 64] if n_blocks >= 4 else [32, 64, 64][-n_blocks:]) + [64] * max(0, n_blocks - 4)
+        widths = ([32, 32, 64, 64] if n_blocks >= 4 else [32, 64, 64][-n_blocks:]) + [64] * max(
+            0, n_blocks - 4
+        )
         layers, c = [], in_channels
         for w in widths[:n_blocks]:
             layers += [nn.Conv2d(c, w, 4, stride=2, padding=1), nn.ReLU()]
@@ -56,8 +58,12 @@ class MLP(nn.Module):
     def __init__(self, n_factors: int, resolution: int = 64) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Flatten(), nn.Linear(resolution * resolution, 512), nn.ReLU(),
-            nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, n_factors),
+            nn.Flatten(),
+            nn.Linear(resolution * resolution, 512),
+            nn.ReLU(),
+            nn.Linear(512, 256),
+            nn.ReLU(),
+            nn.Linear(256, n_factors),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -87,7 +93,11 @@ class ResNet18(nn.Module):
     def __init__(self, n_factors: int, resolution: int = 64, width: int = 64) -> None:
         super().__init__()
         stride = 2 if resolution >= 64 else 1
-        layers: list[nn.Module] = [nn.Conv2d(1, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+        layers: list[nn.Module] = [
+            nn.Conv2d(1, width, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        ]
         c = width
         for i, mult in enumerate((1, 2, 4, 8)):
             w = width * mult

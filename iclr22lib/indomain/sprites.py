@@ -46,13 +46,19 @@ def render(
         raise ValueError(f"resolution={resolution} is too small; use at least 8 pixels")
     shape = torch.as_tensor(shape)
     dev = torch.as_tensor(scale).device
-    scale, orientation, x, y = (torch.as_tensor(t, dtype=torch.float32, device=dev) for t in (scale, orientation, x, y))
+    scale, orientation, x, y = (
+        torch.as_tensor(t, dtype=torch.float32, device=dev) for t in (scale, orientation, x, y)
+    )
     shape = shape.to(dev).long()
     sizes = {t.shape for t in (shape, scale, orientation, x, y)}
     if len(sizes) != 1 or len(next(iter(sizes))) != 1:
-        raise ValueError(f"all factors must be 1-d tensors of one length; got shapes {sorted(map(tuple, sizes))}")
+        raise ValueError(
+            f"all factors must be 1-d tensors of one length; got shapes {sorted(map(tuple, sizes))}"
+        )
     if shape.numel() and (int(shape.min()) < 0 or int(shape.max()) >= len(SHAPES)):
-        raise ValueError(f"shape ids must lie in 0..{len(SHAPES) - 1} ({', '.join(SHAPES)}); got {shape.unique().tolist()}")
+        raise ValueError(
+            f"shape ids must lie in 0..{len(SHAPES) - 1} ({', '.join(SHAPES)}); got {shape.unique().tolist()}"
+        )
     if scale.numel() and (float(scale.min()) <= 0 or float(scale.max()) > 1):
         raise ValueError(f"scale must lie in (0, 1]; got min {float(scale.min())}, max {float(scale.max())}")
     for name, t in (("x", x), ("y", y)):
@@ -80,7 +86,9 @@ def render(
     return img.unsqueeze(1).float()
 
 
-def render_one(shape: int, scale: float, orientation: float, x: float, y: float, *, resolution: int = 64) -> torch.Tensor:
+def render_one(
+    shape: int, scale: float, orientation: float, x: float, y: float, *, resolution: int = 64
+) -> torch.Tensor:
     """Render a single sprite ``[1, H, W]`` (the slow, one-at-a-time reference for the benchmark)."""
     t = [torch.tensor([v]) for v in (shape, scale, orientation, x, y)]
     return render(*t, resolution=resolution)[0]
@@ -106,8 +114,14 @@ def factor_values(sizes: tuple[int, ...], orientation_span: float = 360.0) -> li
     ]
 
 
-def render_indices(indices: torch.Tensor, sizes: tuple[int, ...], *, resolution: int = 64, device: torch.device | str | None = None,
-                   orientation_span: float = 360.0) -> torch.Tensor:
+def render_indices(
+    indices: torch.Tensor,
+    sizes: tuple[int, ...],
+    *,
+    resolution: int = 64,
+    device: torch.device | str | None = None,
+    orientation_span: float = 360.0,
+) -> torch.Tensor:
     """Render sprites from an ``[B, 5]`` array of factor *indices* into a grid of ``sizes``; ``[B, 1, H, W]``."""
     idx = torch.as_tensor(indices, dtype=torch.long)
     device = device if device is not None else idx.device

@@ -35,16 +35,34 @@ class Run:
         return float(self.r2.mean())
 
 
-def predict(model: torch.nn.Module, grid: Grid, points: np.ndarray, *, resolution: int, device: torch.device | str,
-            batch_size: int = 1024, orientation_span: float = 360.0) -> np.ndarray:
+def predict(
+    model: torch.nn.Module,
+    grid: Grid,
+    points: np.ndarray,
+    *,
+    resolution: int,
+    device: torch.device | str,
+    batch_size: int = 1024,
+    orientation_span: float = 360.0,
+) -> np.ndarray:
     """Predictions ``[N, K]`` for the grid points ``points`` (flat indices)."""
     idx_all = grid.indices()
     model.eval()
     out = []
     with torch.no_grad():
         for i in range(0, len(points), batch_size):
-            idx = torch.as_tensor(idx_all[points[i:i + batch_size]], device=device)
-            out.append(model(render_indices(idx, grid.sizes, resolution=resolution, device=device, orientation_span=orientation_span)).cpu())
+            idx = torch.as_tensor(idx_all[points[i : i + batch_size]], device=device)
+            out.append(
+                model(
+                    render_indices(
+                        idx,
+                        grid.sizes,
+                        resolution=resolution,
+                        device=device,
+                        orientation_span=orientation_span,
+                    )
+                ).cpu()
+            )
     return torch.cat(out).numpy() if out else np.zeros((0, len(grid.sizes)), np.float32)
 
 
@@ -146,12 +164,24 @@ def train_regressor(model_name: str, grid: Grid, train_points: np.ndarray, *, re
     return model, curve
 
 
-def run_one(model_name: str, grid: Grid, split: Split, cfg: InDomainConfig, seed: int, *, max_steps: int | None = None) -> Run:
+def run_one(
+    model_name: str, grid: Grid, split: Split, cfg: InDomainConfig, seed: int, *, max_steps: int | None = None
+) -> Run:
     """Train on ``split.train`` and score on the test set (capped at ``cfg.max_test``) and OOD subsets."""
     kw = dict(resolution=cfg.resolution, device=cfg.device, orientation_span=cfg.orientation_span)
     vae_kw = dict(latent=cfg.latent, beta=cfg.beta, gamma=cfg.slow_gamma, rate=cfg.slow_rate)
-    model, curve = train_regressor(model_name, grid, split.train, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                   lr=cfg.lr, seed=seed, max_steps=max_steps, vae_kw=vae_kw, **kw)
+    model, curve = train_regressor(
+        model_name,
+        grid,
+        split.train,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        seed=seed,
+        max_steps=max_steps,
+        vae_kw=vae_kw,
+        **kw,
+    )
     rng = np.random.default_rng(seed + 1)
 
     def cap(points: np.ndarray) -> np.ndarray:

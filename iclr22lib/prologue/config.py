@@ -31,8 +31,6 @@ FULL = PrologueConfig(scale="full", n_seeds=20, epochs=1000)
 PRESETS = {"smoke": SMOKE, "full": FULL}
 
 
-
-
 #: Published statistics of the Planetoid graphs: (nodes, undirected edges, features, classes),
 #: as reported by Yang et al. (2016) and Kipf & Welling (2017).
 PUBLISHED_STATS = {"cora": (2708, 5278, 1433, 7), "citeseer": (3327, 4552, 3703, 6)}
@@ -56,6 +54,7 @@ def claim(dataset: str) -> Claim:
         threshold=MIN_GAP[dataset],
         threshold_source="this chapter's own margin (Kipf & Welling 2017 report no MLP on this split)",
     )
+
 
 #: ``config(scale="smoke", *, seed=0, device="auto", allow_cpu_full=False, **knobs)`` → the validated config.
 config = ChapterConfig("ch00", PRESETS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +12,8 @@ from torch_geometric.data import Data
 from iclr22lib.core.graphs import row_normalize
 from iclr22lib.core.progress import progress
 from iclr22lib.core.seeding import seed_everything
-from iclr22lib.core.training import accuracy, check_finite
+from iclr22lib.core.stats import mean_sd
+from iclr22lib.core.training import accuracy, fit, optimizer_step
 from iclr22lib.prologue.config import PrologueConfig
 from iclr22lib.prologue.models import GCN, MLP
 
@@ -41,40 +41,30 @@ def train_node_classifier(data: Data, model_name: str, cfg: PrologueConfig, seed
     n_classes = int(data.y.max()) + 1
     model = MODELS[model_name](data.num_features, cfg.hidden, n_classes, cfg.dropout).to(cfg.device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    best_val, best_state, best_epoch, waited = float("inf"), None, 0, 0
-    val_accs, losses = [], []
-    for epoch in range(cfg.epochs):
-        model.train()
-        opt.zero_grad()
+    tr, va = data.train_mask, data.val_mask
+    val_accs: list[float] = []
+
+    def train_step(epoch: int) -> float:
+        loss = F.cross_entropy(model(x, data.edge_index)[tr], data.y[tr])
+        return optimizer_step(opt, loss, step=epoch, what=f"{model_name} training loss")
+
+    def val_loss() -> float:
         out = model(x, data.edge_index)
-        loss = F.cross_entropy(out[data.train_mask], data.y[data.train_mask])
-        check_finite(loss, step=epoch, what=f"{model_name} training loss")
-        loss.backward()
-        opt.step()
-        model.eval()
-        with torch.no_grad():
-            out = model(x, data.edge_index)
-            val_loss = float(F.cross_entropy(out[data.val_mask], data.y[data.val_mask]))
-        val_accs.append(accuracy(out[data.val_mask], data.y[data.val_mask]))
-        losses.append(loss.item())
-        if val_loss < best_val:
-            best_val, best_epoch, waited = val_loss, epoch, 0
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            waited += 1
-            if waited >= cfg.patience:
-                break
-    model.load_state_dict(best_state)
-    model.eval()
+        val_accs.append(accuracy(out[va], data.y[va]))
+        return float(F.cross_entropy(out[va], data.y[va]))
+
+    log = fit(
+        model, train_step, val_loss, steps=cfg.epochs, mode="min", patience=cfg.patience, desc=model_name
+    )
     with torch.no_grad():
         out = model(x, data.edge_index)
     return RunResult(
         model=model_name,
         seed=seed,
         test_acc=accuracy(out[data.test_mask], data.y[data.test_mask]),
-        best_epoch=best_epoch,
+        best_epoch=log.best_step,
         val_acc_curve=np.asarray(val_accs),
-        train_loss_curve=np.asarray(losses),
+        train_loss_curve=np.asarray(log.train_loss),
     )
 
 
@@ -89,12 +79,10 @@ def compare(data: Data, cfg: PrologueConfig) -> list[RunResult]:
 
 
 def summarise(runs: list[RunResult]) -> dict[str, tuple[float, float]]:
-    """Mean and standard deviation of test accuracy per model, ``{model: (mean, std)}``."""
-    out = {}
-    for model in dict.fromkeys(r.model for r in runs):
-        accs = np.array([r.test_acc for r in runs if r.model == model])
-        out[model] = (float(accs.mean()), float(accs.std()))
-    return out
+    """Mean and standard deviation (ddof=0) of test accuracy per model, ``{model: (mean, std)}``."""
+    return {
+        m: mean_sd(r.test_acc for r in runs if r.model == m) for m in dict.fromkeys(r.model for r in runs)
+    }
 
 
 def padded_curves(curves: list[np.ndarray]) -> np.ndarray:

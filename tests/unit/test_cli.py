@@ -27,12 +27,21 @@ def iclr22(*args, cwd=REPO):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "ch00", "-p", "SCALE", "huge"], "iclr22: error: SCALE='huge' is not a scale for ch00; allowed: smoke, full"),
+        (
+            ["run", "ch00", "-p", "SCALE", "huge"],
+            "iclr22: error: SCALE='huge' is not a scale for ch00; allowed: smoke, full",
+        ),
         (["run", "ch00", "--scale", "huge"], "allowed: smoke, full"),
         (["run", "ch99"], "iclr22: error: unknown chapter 'ch99'; available: ch00"),
-        (["run", "ch00", "-p", "EPOCHS", "3"], "unknown parameter 'EPOCHS' for ch00; allowed: SCALE, SEED, DEVICE, DATASET"),
+        (
+            ["run", "ch00", "-p", "EPOCHS", "3"],
+            "unknown parameter 'EPOCHS' for ch00; allowed: SCALE, SEED, DEVICE, DATASET",
+        ),
         (["run", "ch00", "-p", "SEED", "one"], "seed='one' has the wrong type str; expected an int"),
-        (["run", "ch00", "-p", "DATASET", "pubmed"], "dataset='pubmed' is not allowed; choose one of 'cora', 'citeseer'"),
+        (
+            ["run", "ch00", "-p", "DATASET", "pubmed"],
+            "dataset='pubmed' is not allowed; choose one of 'cora', 'citeseer'",
+        ),
         (["data", "verify", "imagenet"], "unknown data set 'imagenet'"),
         (["data", "fetch"], "invalid choice: 'fetch'"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -61,7 +70,11 @@ def test_data_list_names_every_set():
 def test_cli_and_config_modules_import_nothing_heavy():
     code = "; ".join(["import iclr22lib.cli", *(f"import {m}" for m in config_modules().values())])
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert not imported & set(HEAVY), sorted(imported & set(HEAVY))

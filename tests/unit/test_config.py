@@ -36,7 +36,10 @@ def test_presets_and_overrides():
     ("kwargs", "message"),
     [
         ({"scale": "huge"}, "SCALE='huge' is not a scale for ch99; allowed: smoke, full"),
-        ({"colour": "red"}, "unknown parameter 'colour' for ch99; allowed: dataset, epochs, lr, layers, flag"),
+        (
+            {"colour": "red"},
+            "unknown parameter 'colour' for ch99; allowed: dataset, epochs, lr, layers, flag",
+        ),
         ({"epochs": "10"}, "epochs='10' has the wrong type str; expected an int"),
         ({"epochs": 2.5}, "epochs=2.5 has the wrong type float; expected an int"),
         ({"epochs": True}, "epochs=True has the wrong type bool; expected an int"),

@@ -14,7 +14,9 @@ PAYLOAD = b"node,label\n" + b"".join(f"{i},{i % 7}\n".encode() for i in range(20
 
 def spec_for(payload: bytes, url: str | None = None, name: str = "toy") -> DatasetSpec:
     f = FileSpec("sub/table.csv", len(payload), hashlib.sha256(payload).hexdigest(), url)
-    return DatasetSpec(name=name, description="a toy data set", files=(f,), homepage="https://example.org/toy")
+    return DatasetSpec(
+        name=name, description="a toy data set", files=(f,), homepage="https://example.org/toy"
+    )
 
 
 @pytest.fixture()
@@ -62,7 +64,9 @@ def test_truncated_file_reports_size(tmp_path):
     path.write_bytes(PAYLOAD[:100])
     with pytest.raises(DataError, match=rf"size 100 bytes, expected {len(PAYLOAD)}"):
         fetch(spec_for(PAYLOAD), root=tmp_path)
-    assert verify(spec_for(PAYLOAD), root=tmp_path) == {"sub/table.csv": f"size 100 bytes, expected {len(PAYLOAD)}"}
+    assert verify(spec_for(PAYLOAD), root=tmp_path) == {
+        "sub/table.csv": f"size 100 bytes, expected {len(PAYLOAD)}"
+    }
 
 
 def test_missing_file_without_address(tmp_path):

@@ -36,6 +36,8 @@ def test_checked_cells_hold_no_glue(chapter):
         i
         for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
         if "NBVAL_CHECK_OUTPUT" in cell.source
-        and any(k.startswith("application/papermill.record/") for o in cell.outputs for k in o.get("data", {}))
+        and any(
+            k.startswith("application/papermill.record/") for o in cell.outputs for k in o.get("data", {})
+        )
     ]
     assert not glued, f"{golden.name}: checked cells {glued} glue values; move the glue() calls out"

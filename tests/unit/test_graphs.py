@@ -14,13 +14,20 @@ from iclr22lib.core.graphs import _load_pickle, gcn_adjacency, load_planetoid, r
 )
 def test_planetoid_matches_published_statistics(real_data_root, name, nodes, edges, features, classes, train):
     d = load_planetoid(name, real_data_root)
-    assert (d.num_nodes, d.num_edges, d.num_features, int(d.y.max()) + 1) == (nodes, 2 * edges, features, classes)
+    assert (d.num_nodes, d.num_edges, d.num_features, int(d.y.max()) + 1) == (
+        nodes,
+        2 * edges,
+        features,
+        classes,
+    )
     assert (int(d.train_mask.sum()), int(d.val_mask.sum()), int(d.test_mask.sum())) == (train, 500, 1000)
     assert not (d.train_mask & d.val_mask).any() and not (d.val_mask & d.test_mask).any()
     assert torch.bincount(d.y[d.train_mask]).tolist() == [20] * classes  # 20 labels per class
     src, dst = d.edge_index
     assert (src != dst).all()  # no self-loops
-    assert set(zip(src.tolist(), dst.tolist(), strict=False)) == set(zip(dst.tolist(), src.tolist(), strict=False))  # undirected
+    assert set(zip(src.tolist(), dst.tolist(), strict=False)) == set(
+        zip(dst.tolist(), src.tolist(), strict=False)
+    )  # undirected
     assert set(d.x.unique().tolist()) == {0.0, 1.0}
 
 
@@ -55,8 +62,22 @@ def test_gcn_adjacency_closed_form():
     ei = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
     a = gcn_adjacency(ei, 3).to_dense()
     d = torch.tensor([2.0, 3.0, 2.0]).rsqrt()
-    expected = (torch.eye(3) + torch.tensor([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=torch.float)) * d[:, None] * d
+    expected = (
+        (torch.eye(3) + torch.tensor([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=torch.float)) * d[:, None] * d
+    )
     torch.testing.assert_close(a, expected)
+
+
+def test_gcn_adjacency_matches_brute_force_dense():
+    torch.manual_seed(1)
+    for undirected in (True, False):
+        ei = torch.randint(0, 40, (2, 150))
+        ei = torch.unique(torch.cat([ei, ei.flip(0)], 1) if undirected else ei, dim=1)  # loops kept
+        a = torch.zeros(40, 40)
+        a[ei[1], ei[0]] = 1.0  # a[i, j] = 1 for the message j -> i
+        a.fill_diagonal_(1.0)  # A + I (an existing self-loop counts once)
+        d = a.sum(1).rsqrt()
+        torch.testing.assert_close(gcn_adjacency(ei, 40).to_dense(), d[:, None] * a * d[None, :])
 
 
 def test_gcn_adjacency_matches_pyg_gcnconv():

@@ -42,16 +42,29 @@ def test_fixed_coupling_trains_the_discriminator_and_official_lambda_one_freezes
     # official coupling at lambda = 1: D's parameters never change
     nets = grda.build("grda", data, cfg)
     before = [p.detach().clone() for p in nets.disc.parameters()]
-    opts = (torch.optim.Adam([*nets.encoder.parameters(), *nets.predictor.parameters()], lr=1e-3),
-            torch.optim.Adam(nets.disc.parameters(), lr=1e-3))
+    opts = (
+        torch.optim.Adam([*nets.encoder.parameters(), *nets.predictor.parameters()], lr=1e-3),
+        torch.optim.Adam(nets.disc.parameters(), lr=1e-3),
+    )
     for s in range(5):
         nodes = grda.sample_subgraph(data.adj, 10)
-        grda.train_step(nets, opts, "grda", data.x[:, s * 10:(s + 1) * 10], data.y[:, s * 10:(s + 1) * 10],
-                        data, nodes, lambda_d=1.0, coupling="official")
+        grda.train_step(
+            nets,
+            opts,
+            "grda",
+            data.x[:, s * 10 : (s + 1) * 10],
+            data.y[:, s * 10 : (s + 1) * 10],
+            data,
+            nodes,
+            lambda_d=1.0,
+            coupling="official",
+        )
     for p, q in zip(nets.disc.parameters(), before, strict=True):
         torch.testing.assert_close(p.detach(), q, rtol=0, atol=0)
 
 
 def test_unknown_method():
-    with pytest.raises(ValueError, match="unknown method 'mmd'; allowed: source_only, dann, adda, cdann, mdd, grda"):
+    with pytest.raises(
+        ValueError, match="unknown method 'mmd'; allowed: source_only, dann, adda, cdann, mdd, grda"
+    ):
         grda.build("mmd", grda.load_dg("dg15"), grda.config("smoke"))

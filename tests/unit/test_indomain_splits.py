@@ -6,7 +6,9 @@ import pytest
 from iclr22lib import indomain as ch
 
 
-@pytest.mark.parametrize("grid", [ch.dsprites_grid(), ch.SHAPES3D, ch.MPI3D, ch.dsprites_grid((3, 6, 10, 16, 16))])
+@pytest.mark.parametrize(
+    "grid", [ch.dsprites_grid(), ch.SHAPES3D, ch.MPI3D, ch.dsprites_grid((3, 6, 10, 16, 16))]
+)
 @pytest.mark.parametrize("kind", ch.SPLITS)
 def test_splits_are_disjoint_and_cover_the_grid(grid, kind):
     s = ch.make_split(grid, kind)
@@ -35,7 +37,11 @@ def test_train_fractions_match_the_notes(grid, kind, frac):
 def test_dsprites_heldout_values_are_the_papers():
     g = ch.dsprites_grid()
     ex = ch.heldout_values(g, "extrapolation")
-    assert ex[1].tolist() == [4, 5] and ex[2].tolist() == list(range(32, 40)) and ex[3].tolist() == list(range(25, 32))
+    assert (
+        ex[1].tolist() == [4, 5]
+        and ex[2].tolist() == list(range(32, 40))
+        and ex[3].tolist() == list(range(25, 32))
+    )
     it = ch.heldout_values(g, "interpolation")
     assert it[1].tolist() == [1, 4] and it[2].tolist() == [2, 7, 12, 17, 22, 27, 32, 37]
     assert it[3].tolist() == [2, 7, 11, 15, 20, 24, 29]

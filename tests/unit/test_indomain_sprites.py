@@ -16,7 +16,9 @@ def mean_area(shape, scale, n=6):
     pos = torch.linspace(0.4, 0.43, n)  # about 1 pixel of centre offsets
     xs, ys = torch.meshgrid(pos, pos, indexing="ij")
     b = xs.numel()
-    imgs = ch.render(torch.full((b,), shape), torch.full((b,), scale), torch.zeros(b), xs.flatten(), ys.flatten())
+    imgs = ch.render(
+        torch.full((b,), shape), torch.full((b,), scale), torch.zeros(b), xs.flatten(), ys.flatten()
+    )
     return float(imgs.sum((1, 2, 3)).mean())
 
 

@@ -54,7 +54,9 @@ def test_slow_vae_laplace_kl_matches_its_closed_form():
     m, s, c, r = 0.3, 0.7, -0.2, 2.0
     torch.manual_seed(0)
     n = 400_000
-    est = ch.vae.laplace_kl_mc(torch.full((n, 1), m), torch.full((n, 1), 2 * math.log(s)), torch.full((n, 1), c), r)
+    est = ch.vae.laplace_kl_mc(
+        torch.full((n, 1), m), torch.full((n, 1), 2 * math.log(s)), torch.full((n, 1), c), r
+    )
     d = m - c
     e_abs = s * math.sqrt(2 / math.pi) * math.exp(-(d**2) / (2 * s**2)) + d * (1 - 2 * norm.cdf(-d / s))
     exact = -(0.5 * math.log(2 * math.pi * math.e * s**2)) - math.log(r / 2) + r * e_abs

@@ -4,7 +4,7 @@ import pytest
 from iclr22lib import pipeline
 from iclr22lib.core.config import ConfigError
 
-SOURCE = '''# %% [markdown]
+SOURCE = """# %% [markdown]
 # # A chapter
 
 # %% tags=["parameters"]
@@ -15,7 +15,7 @@ DATASET = "cora"
 
 # %%
 print(SCALE, SEED)
-'''
+"""
 
 
 @pytest.fixture()
@@ -42,7 +42,9 @@ def test_parameters_cell(source):
 
 def test_validate_parameters_before_any_kernel(source):
     defaults = pipeline.source_parameters(source)
-    with pytest.raises(ConfigError, match="unknown parameter 'EPOCHS' for ch00; allowed: SCALE, SEED, DEVICE, DATASET"):
+    with pytest.raises(
+        ConfigError, match="unknown parameter 'EPOCHS' for ch00; allowed: SCALE, SEED, DEVICE, DATASET"
+    ):
         pipeline.validate_parameters("ch00", defaults, {"EPOCHS": 3})
     with pytest.raises(ConfigError, match=r"dataset='pubmed' is not allowed"):
         pipeline.validate_parameters("ch00", defaults, {"DATASET": "pubmed"})

@@ -56,7 +56,9 @@ def test_compare_dirs_needs_committed_record_and_spread(tmp_path):
     assert "no seed spread" in regression.compare_dirs(tmp_path / "runs" / "0", committed_dir)[1][0]
     path = regression.write_spread(recs, committed_dir / "spread" / "ch00_smoke.json")
     body = json.loads(path.read_text())
-    assert body["level"] == regression.LEVEL and math.isclose(body["metrics"]["acc"]["sd"], 0.1 / math.sqrt(2))
+    assert body["level"] == regression.LEVEL and math.isclose(
+        body["metrics"]["acc"]["sd"], 0.1 / math.sqrt(2)
+    )
     fresh_dir.mkdir()
     (fresh_dir / "ch00_smoke.json").write_text((tmp_path / "runs" / "100" / "ch00_smoke.json").read_text())
     assert regression.compare_dirs(fresh_dir, committed_dir) == (1, [])  # 0.1 apart, bound 63.66 * 0.1

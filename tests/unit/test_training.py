@@ -70,7 +70,9 @@ def test_fit_max_mode_and_eval_every():
     from iclr22lib.core.training import fit
 
     rising = itertools.count()
-    log = fit(torch.nn.Linear(1, 1), lambda s: 0.0, lambda: float(next(rising)), steps=7, eval_every=3, mode="max")
+    log = fit(
+        torch.nn.Linear(1, 1), lambda s: 0.0, lambda: float(next(rising)), steps=7, eval_every=3, mode="max"
+    )
     assert log.eval_steps == [2, 5, 6] and log.val == [0.0, 1.0, 2.0] and log.best_step == 6
 
 
