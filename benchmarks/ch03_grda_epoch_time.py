@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from iclr22lib import grda
+from iclr22lib.core.timing import seconds_per_call
 from iclr22lib.grda.train import cpu_threads
 
 OFFICIAL_S_PER_EPOCH = 0.548  # quoted from the research notes, not measured here
@@ -65,7 +64,7 @@ def loop_step(nets, opts, x, y, data, nodes, lambda_d):
 
 
 def time_epochs(kind: str, data, cfg, epochs: int) -> float:
-    """Median seconds per epoch (after one warm-up epoch) of the ``kind`` implementation."""
+    """Mean wall seconds per epoch (after the Timer's two warm-up epochs) of the ``kind`` implementation."""
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
     nets = grda.build("grda", data, cfg)
@@ -75,9 +74,8 @@ def time_epochs(kind: str, data, cfg, epochs: int) -> float:
     )
     n_dom, n_per, d_in = data.x.shape
     b = cfg.batch_per_domain
-    times = []
-    for _ in range(epochs + 1):
-        t0 = time.perf_counter()
+
+    def epoch() -> None:
         order = torch.rand(n_dom, n_per, generator=gen).argsort(1)
         for s in range(n_per // b):
             idx = order[:, s * b : (s + 1) * b]
@@ -90,8 +88,8 @@ def time_epochs(kind: str, data, cfg, epochs: int) -> float:
                 )
             else:
                 loop_step(nets, opts, x, y, data, nodes, cfg.lambda_d)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times[1:]))
+
+    return seconds_per_call(epoch, epochs, clock="wall")
 
 
 def main() -> None:
@@ -108,7 +106,7 @@ def main() -> None:
         loop = time_epochs("loop", data, cfg, args.epochs)
     load = os.getloadavg()[0]
     print(
-        f"DG-15, width {cfg.hidden}, {args.threads} CPU thread(s), median of {args.epochs} epochs, "
+        f"DG-15, width {cfg.hidden}, {args.threads} CPU thread(s), mean of {args.epochs} epochs, "
         f"1-min load average {load:.1f} on {os.cpu_count()} CPUs (other work slows both timings)"
     )
     print(f"  batched (iclr22lib.grda):      {batched:.3f} s/epoch")

@@ -16,18 +16,13 @@ script checks that Context-FID agrees between the two.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
 
 from iclr22lib import psagan as pg
+from iclr22lib.core.timing import seconds_per_call
 from iclr22lib.psagan.fid import fid_from_samples
-
-
-def sync(dev: torch.device) -> None:
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
 
 
 def throughput(tau: int, args, dev: torch.device, dtype: torch.dtype | None) -> float:
@@ -57,13 +52,7 @@ def throughput(tau: int, args, dev: torch.device, dtype: torch.dtype | None) -> 
             loss.backward()
             og.step()
 
-    cycle()
-    sync(dev)
-    t0 = time.perf_counter()
-    for _ in range(args.iters):
-        cycle()
-    sync(dev)
-    return 3 * b * args.iters / (time.perf_counter() - t0)
+    return 3 * b / seconds_per_call(cycle, args.iters, clock="wall")
 
 
 def timegan_throughput(tau: int, args, dev: torch.device, dtype: torch.dtype | None) -> float:
@@ -80,12 +69,10 @@ def timegan_throughput(tau: int, args, dev: torch.device, dtype: torch.dtype | N
         "tf": torch.rand(b, n_tf, tau, device=dev) - 0.5,
     }
     with torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None):
-        fit_timegan(m, lambda: batch, iters=(0, 0, 1))
-        sync(dev)
-        t0 = time.perf_counter()
-        fit_timegan(m, lambda: batch, iters=(0, 0, args.iters))
-        sync(dev)
-    return 5 * b * args.iters / (time.perf_counter() - t0)
+        seconds = seconds_per_call(
+            lambda: fit_timegan(m, lambda: batch, iters=(0, 0, args.iters)), 1, clock="wall"
+        )
+    return 5 * b * args.iters / seconds
 
 
 def fid_time(n: int, tau: int, enc, dev: torch.device, dtype: torch.dtype | None) -> tuple[float, float]:
@@ -94,12 +81,12 @@ def fid_time(n: int, tau: int, enc, dev: torch.device, dtype: torch.dtype | None
     t = np.arange(tau)
     a = (0.5 + 0.4 * np.sin(2 * np.pi * (t + rng.integers(0, 24, (n, 1))) / 24)).astype(np.float32)
     b = (a + 0.05 * rng.normal(size=a.shape)).astype(np.float32)
-    sync(dev)
-    t0 = time.perf_counter()
-    with torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None):
-        fid = fid_from_samples(pg.embed(enc, a), pg.embed(enc, b))
-    sync(dev)
-    return time.perf_counter() - t0, fid
+
+    def fid() -> float:
+        with torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None):
+            return fid_from_samples(pg.embed(enc, a), pg.embed(enc, b))
+
+    return seconds_per_call(fid, 1, clock="wall"), fid()
 
 
 def main() -> None:

@@ -13,13 +13,13 @@ Run: ``python benchmarks/ch06_deepaa_ops.py [--device cpu|cuda] [--n 4096]``.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
 from PIL import Image, ImageEnhance, ImageOps
 
 from iclr22lib import deepaa as ch
+from iclr22lib.core.timing import seconds_per_call
 from iclr22lib.deepaa import search as se
 
 RNG = np.random.default_rng(0)
@@ -58,22 +58,17 @@ def throughput(n: int, device: str) -> tuple[float, float]:
     x = torch.randint(0, 256, (n, 3, 32, 32), generator=gen, dtype=torch.uint8)
     t = torch.randint(len(space), (n,), generator=gen)
     xd = x.to(device)
-    ch.apply_choices(xd[:64], space, t[:64], gen)  # warm-up
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    ch.apply_choices(xd, space, t, gen)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    torch_ips = n / (time.perf_counter() - t0)
+    torch_ips = n / seconds_per_call(lambda: ch.apply_choices(xd, space, t, gen), 1, clock="wall")
     arr = x.permute(0, 2, 3, 1).numpy()
     names = [ch.OP_NAMES[int(space.op[i])] for i in t]
     vals = space.value[t].tolist()
     m = min(n, 2048)
-    t0 = time.perf_counter()
-    for i in range(m):
-        np.asarray(pil_apply(Image.fromarray(arr[i]), names[i], vals[i]))
-    pil_ips = m / (time.perf_counter() - t0)
+
+    def pil_all() -> None:
+        for i in range(m):
+            np.asarray(pil_apply(Image.fromarray(arr[i]), names[i], vals[i]))
+
+    pil_ips = m / seconds_per_call(pil_all, 1, clock="wall")
     return torch_ips, pil_ips
 
 
@@ -88,13 +83,11 @@ def search_step_seconds(l_mags: int, device: str, n_points: int = 2) -> float:
     oracle = se.GradientOracle(model)
     fixed = ch.identity_policy(space)
     p = torch.softmax(se.identity_logits(space), 0)
-    se.point_terms(oracle, data, space, fixed, p, n_val=8, n_prev=1, gen=gen)  # warm-up
-    t0 = time.perf_counter()
-    for _ in range(n_points):
-        se.point_terms(oracle, data, space, fixed, p, n_val=8, n_prev=1, gen=gen)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return (time.perf_counter() - t0) / n_points
+    return seconds_per_call(
+        lambda: se.point_terms(oracle, data, space, fixed, p, n_val=8, n_prev=1, gen=gen),
+        n_points,
+        clock="wall",
+    )
 
 
 def main() -> None:

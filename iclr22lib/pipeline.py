@@ -119,7 +119,11 @@ def to_notebook(source: str | os.PathLike) -> nbformat.NotebookNode:
 
 
 def _literal_assignments(source: str) -> dict[str, Any]:
-    """``NAME = literal`` assignments of a cell's source; assignments of anything else are skipped."""
+    """``NAME = literal`` assignments of a cell's source; assignments of anything else are skipped.
+
+    Not ``papermill.inspect_notebook``: it needs an ``.ipynb`` file (our sources are py:percent), and its
+    line-by-line reader skips any line with a second ``=`` (``X = dict(a=1)``); ``ast`` reads every one.
+    """
     out = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
