@@ -293,8 +293,10 @@ for data_name, res in results.items():
     )
 
 # %% [markdown]
-# Every GRU × λ variant produces *the same* ItemRec lists as the GRU alone, exactly, because the score
-# object knows that a per-row factor cannot reorder a row. For UserRec the intensity is what matters:
+# Every GRU × λ variant produces *the same* ItemRec lists as the GRU alone, by construction: the score
+# object drops a per-row factor before ranking a row (a unit test checks, on the full scaled scores, that
+# this leaves every ranking as it was), so the lists above are no evidence and not among the checks.
+# For UserRec the intensity is what matters:
 
 # %%
 lam_names = ["GRU", "GRU-Pop", "GRU-EMA", "GRU-Hawkes", "GRU-HP"]
@@ -387,12 +389,6 @@ display(shown.T.map(lambda v: f"{v:.3g}" if isinstance(v, float) else v))  # one
 oc = results["ml-100k"].online_check
 oc_syn = results["synthetic"].online_check
 checks = {
-    "ml-100k: ItemRec lists identical for every GRU x lambda": all(
-        results["ml-100k"].itemrec_identical.values()
-    ),
-    "synthetic: ItemRec lists identical for every GRU x lambda": all(
-        results["synthetic"].itemrec_identical.values()
-    ),
     "ml-100k: UserRec GRU x HP >= 2x GRU alone": prec("ml-100k", "GRU-HP", "UserRec")
     >= 2 * prec("ml-100k", "GRU", "UserRec"),
     "ml-100k: UserRec GRU x HP >= 5x random": prec("ml-100k", "GRU-HP", "UserRec")
@@ -421,8 +417,9 @@ for text, ok in checks.items():
 # {glue:text}`ch04_ml_gru_user:.3f`; multiplied by the Hawkes intensity it reaches
 # {glue:text}`ch04_ml_hawkes_user:.3f` and with Hawkes–Poisson {glue:text}`ch04_ml_hp_user:.3f`, against
 # {glue:text}`ch04_ml_rand_user:.3f` for random targeting. The official code on the same data measured
-# 0.014–0.016 for the GRU and 0.046–0.050 for GRU × Hawkes: the same jump, by the same factor of about
-# three, which is also what the paper's ML-1M figure shows (≈ 0.017 → 0.047). ItemRec is unchanged by
+# 0.014–0.016 for the GRU and 0.046–0.050 for GRU × Hawkes. Our Hawkes factor is
+# {glue:text}`ch04_ml_hawkes_factor:.1f`×, the official run's about three, as is the paper's ML-1M
+# figure (≈ 0.017 → 0.047). ItemRec is unchanged by
 # construction ({glue:text}`ch04_ml_gru_item:.3f` for every GRU variant). Our ItemRec precision is higher
 # than the official run's (0.023–0.028), probably mostly because we never recommend an already-rated
 # movie (the chapter's benchmark script reruns our pipeline without that exclusion and with the
@@ -474,6 +471,7 @@ glue("ch04_ml_hawkes_user", rec_user("ml-100k", "GRU-Hawkes"), display=False)
 glue("ch04_ml_hp_user", rec_user("ml-100k", "GRU-HP"), display=False)
 glue("ch04_ml_rand_user", rec_user("ml-100k", "Random"), display=False)
 glue("ch04_ml_gru_item", prec("ml-100k", "GRU", "ItemRec"), display=False)
+glue("ch04_ml_hawkes_factor", rec_user("ml-100k", "GRU-Hawkes") / rec_user("ml-100k", "GRU"), display=False)
 glue("ch04_syn_gru_user", rec_user("synthetic", "GRU"), display=False)
 glue("ch04_syn_hp_user", rec_user("synthetic", "GRU-HP"), display=False)
 glue("ch04_syn_oracle_user", rec_user("synthetic", "Oracle"), display=False)

@@ -34,6 +34,8 @@ def test_row_scaling_keeps_row_rankings_exactly_and_products_multiply():
     lam = np.random.default_rng(1).gamma(0.3, 5.0, s.shape[0]) + 1e-6
     scaled = s.scale_rows(lam)
     assert torch.equal(scaled.topk_rows(6), s.topk_rows(6))
+    # not by construction: the scaled score with its row factors in place ranks each row as the unscaled one
+    assert torch.equal(scaled.dense().topk(6, dim=1).indices, s.topk_rows(6))
     assert torch.allclose(
         scaled.dense(), s.dense() * torch.as_tensor(lam, dtype=torch.float32)[:, None], rtol=1e-4
     )
