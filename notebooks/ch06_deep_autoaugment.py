@@ -305,6 +305,9 @@ glue("ch06_layers", len(found.logs), display=False)
 glue("ch06_delta1", deltas[0], display=False)
 glue("ch06_probe1_before", found.logs[0].probe_before, display=False)
 glue("ch06_probe1_after", found.logs[0].probe_after, display=False)
+glue("ch06_last_id_first", found.logs[-1].identity[0], display=False)
+glue("ch06_last_id_end", found.logs[-1].identity[-1], display=False)
+glue("ch06_epochs", cfg.epochs, display=False)
 
 # %% [markdown]
 # The first layer's probe cosine moves by {glue:text}`ch06_delta1:.3f` as the layer leaves
@@ -340,8 +343,8 @@ glue("ch06_top_ours", ", ".join(f"layer {k}: {v}" for k, v in top.items()), disp
 
 # %% [markdown]
 # The released policy rediscovers the hand-made recipe in its own layers (cutout in layer 2, crop in
-# layer 3, flip in layer 4) and ends with an all-but-Identity layer 6. Ours, after a few dozen steps
-# of a tiny network at smoke scale, has moved away from Identity only partly; its strongest
+# layer 3, flip in layer 4) and ends with an all-but-Identity layer 6. Ours, after {glue:text}`ch06_S` steps
+# per layer of a tiny network at smoke scale, has moved away from Identity only partly; its strongest
 # non-identity operation per layer: {glue:text}`ch06_top_ours`.
 #
 # ## Training with every policy
@@ -403,7 +406,7 @@ glue("ch06_losers", ", ".join(losers) if losers else "none of them", display=Fal
 #
 # The absolute numbers are not comparable: the paper trains a 36-million-parameter WRN-28-10 on all
 # 50,000 CIFAR-10 images for 200 epochs, we train a small CNN on a few hundred JPEG re-encoded images
-# for a few dozen epochs on a CPU. What can be compared is the *direction*:
+# for {glue:text}`ch06_epochs` epochs on a CPU. What can be compared is the *direction*:
 # {glue:text}`ch06_n_beat` of the {glue:text}`ch06_n_aug` augmentation policies beat no augmentation
 # here. In this low-data regime a tiny network underfits strong distortions and the seed noise (one
 # test image is 0.1 pp, and runs differ by a point or more) is of the size of the differences between
@@ -416,9 +419,10 @@ glue("ch06_losers", ", ".join(losers) if losers else "none of them", display=Fal
 #
 # - **Reproduced: the search objective improves.** On fixed probe data points the gradient cosine of
 #   the first layer rises from {glue:text}`ch06_probe1_before:.3f` to {glue:text}`ch06_probe1_after:.3f`
-#   as that layer moves mass from Identity to augmentations, and the variance-penalised second layer
-#   drifts back to Identity, so the stopping rule ends the stack after {glue:text}`ch06_layers` layers,
-#   as the released policy ends with an Identity layer.
+#   as that layer moves mass from Identity to augmentations. The last layer searched, variance-penalised,
+#   barely leaves Identity (p(Identity) {glue:text}`ch06_last_id_first:.3f` after its first step,
+#   {glue:text}`ch06_last_id_end:.3f` after its last), so the stopping rule ends the stack after
+#   {glue:text}`ch06_layers` layers, as the released policy ends with an Identity layer.
 # - **Reproduced: the released policy's structure.** Loaded from the authors' file, it shows cutout,
 #   crop and flip as separate layers (heat map above): the search rediscovers the hand-made recipe.
 # - **Not reproduced at this scale: "every augmentation beats none".** Policies that did *not* beat
@@ -441,7 +445,7 @@ glue("ch06_losers", ", ".join(losers) if losers else "none of them", display=Fal
 #   earlier layers used for the JVPs, exactly in $t$: $A_b = \sum_t p(t)\,\hat a_{b,t}$. The
 #   derivative is then the exact derivative of the estimated cosine (which the finite-difference test
 #   checks), with fewer passes.
-# - **Scale.** Smoke: {glue:text}`ch06_T` choices instead of {glue:text}`ch06_T13`, a few dozen steps
+# - **Scale.** Smoke: {glue:text}`ch06_T` choices instead of {glue:text}`ch06_T13`, {glue:text}`ch06_S` steps
 #   instead of 1,024 per layer, hence a larger policy learning rate (Adam moves a logit by about the
 #   learning rate per step, and with the official 0.025 a layer could not leave Identity in so few
 #   steps). The full preset keeps 139 choices and the official learning rate.
